@@ -1,0 +1,20 @@
+"""Text processing and inference for the bullet-point summarizer. No Flask in here."""
+from .bullets import Bullet
+from .errors import (
+    InputRejected,
+    ModelNotPresent,
+    ModelUnavailable,
+    NotReady,
+    Overloaded,
+    SummarizerError,
+    UnsupportedLanguage,
+)
+from .pipeline import Engine, EngineConfig, SummarizeRequest, SummaryResult, TranslationResult
+from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
+
+__all__ = [
+    "Bullet", "Detection", "Engine", "EngineConfig", "InputRejected", "LanguageDetector",
+    "ModelNotPresent", "ModelUnavailable", "NotReady", "Overloaded", "SUPPORTED_LANGS",
+    "Sentence", "SentenceSplitter", "SummarizeRequest", "SummaryResult", "SummarizerError",
+    "TranslationResult", "UnsupportedLanguage",
+]

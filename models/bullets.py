@@ -1,0 +1,241 @@
+"""Turning sentences and generated summaries into short, clean, deduplicated bullets."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .text import Sentence
+
+DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 90}
+
+# --- noise: lines that are never bullet material -------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+_NOISE_PATTERNS: dict[str, list[re.Pattern[str]]] = {
+    "en": [
+        re.compile(p, re.I)
+        for p in (
+            r"^\s*by\s+\.?\s*[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:\.|,|and|for|$)",
+            r"^\s*(?:by\s+)?associated press\b",
+            r"\b(?:published|updated|last updated)\s*:?\s*\d",
+            r"\bscroll down\b",
+            r"\bclick here\b",
+            r"\b(?:read|see) more\b\s*:?",
+            r"^\s*advertisement\s*$",
+            r"\bsign up (?:for|to)\b",
+            r"\bfollow (?:us|@\w+|him|her) on\b",
+            r"^\s*(?:photo|image|picture|video|credit|caption)s?\s*:",
+            r"\((?:photo|picture|image)s?\b[^)]*\)",
+            r"\b(?:getty images|reuters/|ap photo|afp/|photo credit)\b",
+            r"\bcopyright\b|\ball rights reserved\b|©",
+            r"^\s*\(?cnn\)?\s*$",
+            r"\bpictured\b",
+        )
+    ],
+    "ko": [
+        re.compile(p)
+        for p in (
+            r"^\s*[\[(]?[가-힣]{2,4}\s*(?:기자|특파원|객원기자|통신원|리포터)\s*[\])]?\s*=?\s*$",
+            r"[가-힣]{2,4}\s*(?:기자|특파원)\s*[\w.+-]+@",
+            r"(?:기자|특파원)\s*[\])]?\s*$",
+            r"ⓒ|©|무단\s*전재|재배포\s*금지|저작권자",
+            r"^\s*[\[<(]?\s*(?:사진|그래픽|자료|영상|출처)\s*[=:]",
+            r"(?:사진|그래픽|자료)\s*[=:]\s*[가-힣A-Za-z]+\s*[\])>]?\s*$",
+            r"^\s*[▶■◆●▲△☞※]",
+            r"(?:바로가기|구독하기|클릭하세요)",
+        )
+    ],
+}
+
+# Agency tags and bylines that open a sentence: stripped, the rest of the sentence kept.
+_LEADING_TAGS: dict[str, re.Pattern[str]] = {
+    "ko": re.compile(
+        r"^\s*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z ]{1,12}\s*[\])】]\s*)?"
+        r"(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=\s*)?"
+    ),
+    "en": re.compile(r"^\s*(?:\(CNN\)|[A-Z][A-Za-z .]{1,30}\((?:CNN|AP|Reuters|AFP)\))\s*(?:--|—|-)?\s*"),
+}
+
+
+def is_noise(sentence: str, lang: str) -> bool:
+    """True for bylines, captions, credits, adverts, 'scroll down' lines and e-mail addresses."""
+    if _EMAIL.search(sentence) or _URL.search(sentence):
+        return True
+    return any(p.search(sentence) for p in _NOISE_PATTERNS.get(lang, []))
+
+
+def strip_leading_tag(sentence: Sentence, lang: str) -> Sentence:
+    """Drop an agency tag or byline that opens a sentence, keeping offsets true."""
+    m = _LEADING_TAGS[lang].match(sentence.text)
+    if not m or m.end() == 0 or m.end() >= len(sentence.text):
+        return sentence
+    cut = m.end()
+    return Sentence(
+        sentence.text[cut:], sentence.start + cut, sentence.end, sentence.index, sentence.complete
+    )
+
+
+# --- shortening --------------------------------------------------------------------------
+
+_EN_SUBORDINATE = re.compile(
+    r"^(?:although|though|while|after|before|when|whenever|if|as|because|since|despite|"
+    r"in spite of|once|until|unless|following|according to|in|on|at|with|without|during|"
+    r"earlier|later|last|this|speaking|asked)\b",
+    re.I,
+)
+_EN_CLAUSE_BREAKS = re.compile(
+    r"(?:,|;|:| --| —| –)\s+|\s+(?=(?:but|while|whereas|although|though|because|after|before|"
+    r"which|who|when|as|since|and then|and)\s)"
+)
+_WORD_BOUNDARY = re.compile(r"\s+")
+_PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
+_PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]{0,40}[)\]]")
+_EN_RELATIVE_ASIDE = re.compile(r",\s+(?:who|which|whose|where)\s[^,;]{3,90},(?=\s)")
+
+
+def balance(text: str) -> str:
+    """Remove unmatched brackets and quotes so a cut sentence never leaves one dangling."""
+    closers = {v: k for k, v in _PAIRS.items()}
+    drop: set[int] = set()
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch in _PAIRS:
+            stack.append((ch, i))
+        elif ch in closers:
+            if stack and stack[-1][0] == closers[ch]:
+                stack.pop()
+            else:
+                drop.add(i)
+    drop.update(i for _, i in stack)
+    quotes = [i for i, ch in enumerate(text) if ch == '"']
+    if len(quotes) % 2:  # one straight double quote dangles: drop the one nearer an end
+        drop.add(quotes[-1] if quotes[-1] > len(text) // 2 else quotes[0])
+    out = "".join(ch for i, ch in enumerate(text) if i not in drop)
+    return re.sub(r"\s{2,}", " ", out).strip(" ,;:-–—")
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def shorten_en(text: str, limit: int) -> str:
+    """Shorten an English sentence to ``limit`` characters at a clause boundary.
+
+    A leading subordinate clause ("Despite the rain, ...") is dropped rather than kept, so the
+    result keeps the main clause's subject and verb.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    text = _EN_RELATIVE_ASIDE.sub("", _PAREN_ASIDE.sub("", text))
+    first_comma = text.find(", ")
+    if 0 < first_comma < len(text) // 2 and _EN_SUBORDINATE.match(text):
+        rest = text[first_comma + 2 :]
+        text = rest[0].upper() + rest[1:]
+    if len(text) <= limit:
+        return text
+    best = None
+    for m in _EN_CLAUSE_BREAKS.finditer(text):
+        if m.start() > limit:
+            break
+        if m.start() >= max(25, limit // 4):
+            best = m.start()
+    if best is not None:
+        cut = text[:best].rstrip(" ,;:-–—")
+        return cut if cut.endswith((".", "!", "?")) else cut + "."
+    return _cut_at_word(text, limit)
+
+
+# Korean connective endings after which a clause is complete; the clause is closed with 다.
+_KO_CLAUSE_ENDINGS = frozenset({"고", "며", "으며", "면서", "으면서", "는데", "은데", "지만", "어", "아", "여"})
+
+
+def shorten_ko(text: str, limit: int, kiwi: object | None = None) -> str:
+    """Shorten a Korean sentence to ``limit`` characters at a clause boundary.
+
+    With kiwipiepy the sentence is cut after the last connective ending (고, 며, 지만...) that fits,
+    and the clause is closed with a final ending, so '발표했고, ...' becomes '발표했다'.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    shorter = _PAREN_ASIDE.sub("", text)
+    if len(shorter) <= limit:
+        return shorter
+    text = shorter
+    if kiwi is not None:
+        tokens = kiwi.tokenize(text)  # type: ignore[attr-defined]
+        best = None
+        for i, t in enumerate(tokens):
+            if t.start + t.len > limit:
+                break
+            if t.tag == "EC" and t.form in _KO_CLAUSE_ENDINGS and t.start >= limit // 3 and i > 1:
+                best = i
+        if best is not None:
+            morphs = [(t.form, t.tag) for t in tokens[:best]] + [("다", "EF")]
+            try:
+                joined = kiwi.join(morphs)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - kiwipiepy rejects some sequences; cut plainly
+                joined = None
+            if joined and len(joined) <= limit:
+                return balance(joined)
+    for sep in (", ", " · ", " - "):
+        i = text.rfind(sep, 0, limit)
+        if i >= limit // 2:
+            return text[:i]
+    return _cut_at_word(text, limit)
+
+
+# --- bullets --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Bullet:
+    """One bullet and the source sentences it came from."""
+
+    text: str
+    sources: list[Sentence] = field(default_factory=list)
+
+
+def _char_ngrams(text: str, n: int = 3) -> set[str]:
+    t = re.sub(r"\W+", "", text.lower())
+    return {t[i : i + n] for i in range(max(len(t) - n + 1, 1))}
+
+
+def similarity(a: str, b: str) -> float:
+    """Character-trigram Jaccard similarity; language-neutral and cheap."""
+    x, y = _char_ngrams(a), _char_ngrams(b)
+    return len(x & y) / max(len(x | y), 1)
+
+
+def shape_bullets(
+    items: Sequence[tuple[str, list[Sentence]]],
+    lang: str,
+    max_chars: int,
+    max_bullets: int,
+    shorten: Callable[[str, int], str],
+    dedupe_threshold: float = 0.6,
+) -> list[Bullet]:
+    """Shorten, balance and deduplicate candidate bullets, keeping at most ``max_bullets``."""
+    out: list[Bullet] = []
+    for text, sources in items:
+        if len(out) >= max_bullets:
+            break
+        cleaned = balance(shorten(text, max_chars))
+        if len(cleaned) > max_chars:
+            cleaned = _cut_at_word(cleaned, max_chars)
+        if len(cleaned) < 2 or is_noise(cleaned, lang):
+            continue
+        if any(similarity(cleaned, b.text) >= dedupe_threshold for b in out):
+            continue
+        out.append(Bullet(cleaned, list(sources)))
+    return out

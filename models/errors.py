@@ -1,0 +1,44 @@
+"""Domain errors. They carry no HTTP knowledge: ``service/errors.py`` maps them to status codes.
+
+    SummarizerError
+     ├── UnsupportedLanguage   a language we do not serve, or one we could not detect
+     ├── InputRejected         text that cannot be summarized (nothing but noise, say)
+     ├── ModelUnavailable      a task with no model configured (e.g. translation ko→en)
+     ├── ModelNotPresent       a configured model whose files are not on disk (start-up)
+     ├── NotReady              the pipeline is still loading
+     └── Overloaded            too many model calls in flight
+"""
+from __future__ import annotations
+
+
+class SummarizerError(Exception):
+    """Base class: ``message`` is safe to show to a client, ``details`` is JSON-able."""
+
+    def __init__(self, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class UnsupportedLanguage(SummarizerError):
+    pass
+
+
+class InputRejected(SummarizerError):
+    pass
+
+
+class ModelUnavailable(SummarizerError):
+    pass
+
+
+class ModelNotPresent(SummarizerError):
+    pass
+
+
+class NotReady(SummarizerError):
+    pass
+
+
+class Overloaded(SummarizerError):
+    pass

@@ -1,0 +1,350 @@
+"""The summarization pipeline: detect -> split -> summarize -> shape bullets -> translate.
+
+:class:`Engine` holds everything that is expensive to build (kiwipiepy, lingua, seq2seq models)
+and is created once per worker process; every public method is safe to call from several
+threads at once.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from .bullets import (
+    DEFAULT_MAX_CHARS,
+    Bullet,
+    is_noise,
+    shape_bullets,
+    shorten_en,
+    shorten_ko,
+    strip_leading_tag,
+)
+from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
+from .extractive import RankWeights, rank_sentences
+from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
+
+Method = Literal["auto", "extractive", "abstractive"]
+
+EXTRACTIVE_ID = "builtin/extractive-textrank"
+
+
+class Translator(Protocol):
+    """Translates a batch of texts from one language to another, order preserved."""
+
+    model_id: str
+
+    def translate(self, texts: Sequence[str]) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractiveSummary:
+    text: str
+    chunks: int
+
+
+class AbstractiveSummarizer(Protocol):
+    """Writes a summary of sentences (already split) in their own language."""
+
+    model_id: str
+
+    def summarize(self, sentences: Sequence[str]) -> AbstractiveSummary: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SummarizeRequest:
+    text: str
+    title: str | None = None
+    source_lang: str = "auto"
+    target_lang: str | None = None
+    max_bullets: int = 3
+    method: Method = "auto"
+
+
+@dataclass(slots=True)
+class SummaryResult:
+    bullets: list[Bullet]
+    source_lang: str
+    target_lang: str
+    method: str
+    models: dict[str, str]
+    timings_ms: dict[str, float]
+    detected: Detection | None = None
+    chunks: int | None = None
+
+
+@dataclass(slots=True)
+class TranslationResult:
+    text: str
+    source_lang: str
+    target_lang: str
+    model: str
+    sentences: list[tuple[Sentence, str]]
+    timings_ms: dict[str, float]
+    detected: Detection | None = None
+
+
+@dataclass(slots=True)
+class Timer:
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_ms[name] = round(
+                self.timings_ms.get(name, 0.0) + (time.perf_counter() - t0) * 1000, 2
+            )
+
+
+@dataclass(slots=True)
+class EngineConfig:
+    max_chars: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_CHARS))
+    weights: dict[str, RankWeights] = field(
+        default_factory=lambda: {"en": RankWeights(), "ko": RankWeights()}
+    )
+
+
+def _missing_translation(src: str, tgt: str) -> ModelUnavailable:
+    var = f"SUMMARIZER_MODEL_TRANSLATE_{src.upper()}_{tgt.upper()}"
+    return ModelUnavailable(
+        f"no translation model is configured for {src}→{tgt}; set {var} to a model id or a "
+        f"local directory and download it with `python -m service models download`",
+        {"task": "translate", "source_lang": src, "target_lang": tgt, "setting": var},
+    )
+
+
+def _missing_summarizer(lang: str) -> ModelUnavailable:
+    var = f"SUMMARIZER_MODEL_SUMMARIZE_{lang.upper()}"
+    return ModelUnavailable(
+        f"method 'abstractive' needs a summarization model for {lang}; set {var} (or use "
+        f"method 'extractive' or 'auto')",
+        {"task": "summarize", "lang": lang, "setting": var},
+    )
+
+
+class Engine:
+    """Everything a worker needs to answer requests; build once, share across threads."""
+
+    def __init__(
+        self,
+        splitter: SentenceSplitter | None = None,
+        detector: LanguageDetector | None = None,
+        summarizers: dict[str, AbstractiveSummarizer] | None = None,
+        translators: dict[tuple[str, str], Translator] | None = None,
+        config: EngineConfig | None = None,
+    ) -> None:
+        self.splitter = splitter or SentenceSplitter()
+        self.detector = detector or LanguageDetector()
+        self.summarizers = summarizers or {}
+        self.translators = translators or {}
+        self.config = config or EngineConfig()
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """One call through every stage, so the first request pays no first-call costs."""
+        self.splitter.warm_up()
+        self.detector.detect("정부는 새 정책을 발표했다. The plan starts next year.")
+        for lang in self.summarizers:
+            self.summarize(SummarizeRequest(text=_WARM_UP[lang], source_lang=lang, max_bullets=1))
+        for (src, _tgt), translator in self.translators.items():
+            translator.translate([_WARM_UP[src]])
+
+    # --- steps ---------------------------------------------------------------------------
+
+    def resolve_lang(self, text: str, source_lang: str) -> tuple[str, Detection | None]:
+        if source_lang == "auto":
+            det = self.detector.detect(text)
+            return det.lang, det
+        if source_lang not in SUPPORTED_LANGS:
+            raise UnsupportedLanguage(
+                f"source_lang must be one of auto, {', '.join(SUPPORTED_LANGS)}",
+                {"field": "source_lang"},
+            )
+        return source_lang, None
+
+    def translator_for(self, src: str, tgt: str) -> Translator:
+        translator = self.translators.get((src, tgt))
+        if translator is None:
+            raise _missing_translation(src, tgt)
+        return translator
+
+    def candidates(self, sentences: Sequence[Sentence], lang: str) -> list[Sentence]:
+        """Sentences that may become bullets: no bylines, captions, credits or headlines."""
+        cleaned = [strip_leading_tag(s, lang) for s in sentences]
+        kept = [s for s in cleaned if not is_noise(s.text, lang)]
+        complete = [s for s in kept if s.complete]
+        # Headlines and captions lack a final ending; fall back to them only if nothing else.
+        return complete if len(complete) >= 1 else kept
+
+    def extract(
+        self, sentences: Sequence[Sentence], lang: str, k: int, title: str | None = None
+    ) -> list[Sentence]:
+        """The ``k`` best sentences, in article order."""
+        cands = self.candidates(sentences, lang)
+        if not cands:
+            return []
+        tokens = self.splitter.tokens([s.text for s in cands], lang)
+        title_tokens = self.splitter.tokens([title], lang)[0] if title else None
+        positions = _positions(cands)
+        order = rank_sentences(tokens, positions, k, title_tokens, self.config.weights[lang])
+        return sorted((cands[i] for i in order), key=lambda s: s.start)
+
+    def shorten(self, lang: str):  # noqa: ANN201 - returns a (text, limit) -> text callable
+        if lang == "ko":
+            kiwi = self.splitter.kiwi
+            return lambda text, limit: shorten_ko(text, limit, kiwi)
+        return shorten_en
+
+    # --- the public calls ------------------------------------------------------------------
+
+    def summarize(self, req: SummarizeRequest) -> SummaryResult:
+        """Bullets for one article; raises the errors in :mod:`models.errors`."""
+        timer = Timer()
+        with timer.stage("detect"):
+            lang, detection = self.resolve_lang(req.text, req.source_lang)
+        target = req.target_lang or lang
+        if target not in SUPPORTED_LANGS:
+            raise UnsupportedLanguage(
+                f"target_lang must be one of {', '.join(SUPPORTED_LANGS)}", {"field": "target_lang"}
+            )
+        translator = self.translator_for(lang, target) if target != lang else None
+        method = req.method
+        if method == "auto":
+            method = "abstractive" if lang in self.summarizers else "extractive"
+        if method == "abstractive" and lang not in self.summarizers:
+            raise _missing_summarizer(lang)
+
+        with timer.stage("split"):
+            sentences = self.splitter.split(req.text, lang)
+        if not sentences:
+            raise InputRejected("the text has no sentences to summarize", {"field": "text"})
+
+        models: dict[str, str] = {}
+        chunks: int | None = None
+        max_chars = self.config.max_chars[lang]
+        if method == "extractive":
+            models["summarize"] = EXTRACTIVE_ID
+            with timer.stage("summarize"):
+                # rank a few spares: shaping may drop duplicates or noise
+                picked = self.extract(sentences, lang, req.max_bullets + 2, req.title)
+                picked = sorted(picked[: req.max_bullets + 2], key=lambda s: s.start)
+            with timer.stage("shape"):
+                bullets = shape_bullets(
+                    [(s.text, [s]) for s in _best_first_in_order(picked, req.max_bullets)],
+                    lang, max_chars, req.max_bullets, self.shorten(lang),
+                )
+        else:
+            summarizer = self.summarizers[lang]
+            cands = self.candidates(sentences, lang) or list(sentences)
+            with timer.stage("summarize"):
+                summary = summarizer.summarize([s.text for s in cands])
+            chunks = summary.chunks
+            models["summarize"] = summarizer.model_id
+            with timer.stage("shape"):
+                pieces = [p.text for p in self.splitter.split(summary.text, lang)]
+                bullets = shape_bullets(
+                    [(p, attribute(p, cands, self.splitter, lang)) for p in pieces],
+                    lang, max_chars, req.max_bullets, self.shorten(lang),
+                )
+        if not bullets:
+            raise InputRejected(
+                "nothing in the text could be turned into a bullet (only bylines, captions "
+                "or credits?)",
+                {"field": "text"},
+            )
+        if translator is not None:
+            with timer.stage("translate"):
+                translated = translator.translate([b.text for b in bullets])
+            models["translate"] = translator.model_id
+            limit = self.config.max_chars[target]
+            shorten = self.shorten(target)
+            bullets = [
+                Bullet(shorten(t, limit) if len(t) > limit else t, b.sources)
+                for t, b in zip(translated, bullets)
+            ]
+        return SummaryResult(
+            bullets=bullets,
+            source_lang=lang,
+            target_lang=target,
+            method=method,
+            models=models,
+            timings_ms=timer.timings_ms,
+            detected=detection,
+            chunks=chunks,
+        )
+
+    def translate(self, text: str, source_lang: str, target_lang: str) -> TranslationResult:
+        """Translate a whole text sentence by sentence, keeping line and paragraph breaks."""
+        timer = Timer()
+        with timer.stage("detect"):
+            lang, detection = self.resolve_lang(text, source_lang)
+        if target_lang not in SUPPORTED_LANGS:
+            raise UnsupportedLanguage(
+                f"target_lang must be one of {', '.join(SUPPORTED_LANGS)}", {"field": "target_lang"}
+            )
+        if target_lang == lang:
+            raise UnsupportedLanguage(
+                "target_lang is the same as the source language", {"field": "target_lang"}
+            )
+        translator = self.translator_for(lang, target_lang)
+        with timer.stage("split"):
+            sentences = self.splitter.split(text, lang)
+        with timer.stage("translate"):
+            outputs = translator.translate([s.text for s in sentences]) if sentences else []
+        # Rebuild the text: translated sentences joined by what separated the originals,
+        # reduced to its line breaks (a space where there were none).
+        parts: list[str] = []
+        prev_end = 0
+        for sent, out in zip(sentences, outputs):
+            gap = text[prev_end : sent.start]
+            breaks = gap.count("\n")
+            if parts:
+                parts.append("\n" * breaks if breaks else " ")
+            parts.append(out)
+            prev_end = sent.end
+        return TranslationResult(
+            text="".join(parts),
+            source_lang=lang,
+            target_lang=target_lang,
+            model=translator.model_id,
+            sentences=list(zip(sentences, outputs)),
+            timings_ms=timer.timings_ms,
+            detected=detection,
+        )
+
+
+def _positions(cands: Sequence[Sentence]) -> list[int]:
+    """Position of each candidate among the candidates (headlines and bylines don't count)."""
+    return list(range(len(cands)))
+
+
+def _best_first_in_order(picked: Sequence[Sentence], k: int) -> list[Sentence]:
+    return list(picked)
+
+
+def attribute(
+    piece: str, sentences: Sequence[Sentence], splitter: SentenceSplitter, lang: str, top: int = 2
+) -> list[Sentence]:
+    """The source sentences a generated bullet overlaps most (at least one, at most ``top``)."""
+    if not sentences:
+        return []
+    toks = splitter.tokens([piece] + [s.text for s in sentences], lang)
+    target = set(toks[0])
+    scored = []
+    for sent, sent_toks in zip(sentences, toks[1:]):
+        overlap = len(target & set(sent_toks)) / max(len(target), 1)
+        scored.append((overlap, -sent.start, sent))
+    scored.sort(reverse=True)
+    best = [scored[0][2]] + [s for o, _, s in scored[1:top] if o >= 0.3]
+    return sorted(best, key=lambda s: s.start)
+
+
+_WARM_UP = {
+    "ko": "정부는 5일 새 정책을 발표했다. 시행은 내년부터다. 업계는 환영했다.",
+    "en": "The government announced a new policy on Monday. It takes effect next year.",
+}

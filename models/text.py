@@ -1,0 +1,200 @@
+"""Language detection, sentence splitting and tokens for similarity, for Korean and English.
+
+Every sentence keeps ``start``/``end`` character offsets into the text the caller submitted, so a
+bullet can always point back at where it came from.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import UnsupportedLanguage
+
+SUPPORTED_LANGS: tuple[str, ...] = ("ko", "en")
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LATIN = re.compile(r"[A-Za-z]")
+_LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One source sentence: its text and where it sits in the submitted article."""
+
+    text: str
+    start: int
+    end: int
+    index: int = 0
+    # True where the sentence ends like a finished sentence (a Korean final ending, English
+    # terminal punctuation). Headlines and captions usually do not.
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    lang: str
+    confidence: float
+
+
+def script_shares(text: str) -> tuple[int, int]:
+    """Counts of Hangul and Latin letters in ``text``."""
+    return len(_HANGUL.findall(text)), len(_LATIN.findall(text))
+
+
+class LanguageDetector:
+    """Korean/English detection with a confidence.
+
+    Lingua restricted to the two languages we serve does the work on running text; it scores
+    mixed text word by word, so a Korean article full of English names stays Korean and an
+    English article quoting a Hangul phrase stays English. A script count backs it up where lingua
+    has nothing to go on (a lone acronym) and decides text with no letters at all: that is not
+    detectable and raises.
+    """
+
+    def __init__(self) -> None:
+        from lingua import Language, LanguageDetectorBuilder
+
+        self._lingua_langs = {Language.ENGLISH: "en", Language.KOREAN: "ko"}
+        self._detector = LanguageDetectorBuilder.from_languages(*self._lingua_langs).build()
+
+    def detect(self, text: str) -> Detection:
+        """Detect ``ko`` or ``en``; raises :class:`UnsupportedLanguage` when neither fits."""
+        sample = text[:5000]
+        hangul, latin = script_shares(sample)
+        if hangul + latin == 0:
+            raise UnsupportedLanguage(
+                "could not detect the language: the text has no Korean or Latin letters; "
+                "pass source_lang explicitly",
+                {"field": "source_lang", "allowed": list(SUPPORTED_LANGS)},
+            )
+        values = self._detector.compute_language_confidence_values(sample)
+        conf = {self._lingua_langs[v.language]: float(v.value) for v in values}
+        # A Hangul syllable carries about as much as three Latin letters; weigh scripts so.
+        script_ko = 3 * hangul / (3 * hangul + latin)
+        ko = 0.5 * conf.get("ko", script_ko) + 0.5 * script_ko
+        lang = "ko" if ko >= 0.5 else "en"
+        return Detection(lang=lang, confidence=round(ko if lang == "ko" else 1 - ko, 3))
+
+
+_EN_TERMINAL = re.compile(r"[.!?…][\"'’”)\]]*$")
+_KO_TERMINAL = re.compile(r"(?:다|요|죠|까|냐|자|라|오|음|함|됨|임)[.!?…]*[\"'’”)\]]*$")
+
+
+class SentenceSplitter:
+    """Splits an article into sentences with offsets; build once per process.
+
+    Line breaks always end a sentence (news copy often comes one sentence per line, without
+    final periods); within a line Korean is split by kiwipiepy and English by pysbd, which knows
+    abbreviations, decimals and quotes.
+    """
+
+    def __init__(self) -> None:
+        import pysbd
+        from kiwipiepy import Kiwi
+
+        self._kiwi = Kiwi()
+        self._pysbd = pysbd.Segmenter(language="en", clean=False)
+        self._lock = threading.Lock()  # pysbd's segmenter keeps per-call state
+
+    @property
+    def kiwi(self):  # noqa: ANN201 - kiwipiepy has no public type stubs
+        return self._kiwi
+
+    def warm_up(self) -> None:
+        """Run both splitters once: kiwipiepy's first call is slow (about 2.5 s)."""
+        self.split("정부는 5일 새 정책을 발표했다. 시행은 내년부터다", "ko")
+        self.split("The plan was announced on Monday. It starts next year.", "en")
+        self.tokens(["정부는 새 정책을 발표했다"], "ko")
+
+    def split(self, text: str, lang: str) -> list[Sentence]:
+        """Sentences of ``text`` in order, with offsets into ``text``."""
+        out: list[Sentence] = []
+        for line in _LINE.finditer(text):
+            block = line.group()
+            if not block.strip():
+                continue
+            for s, e in self._split_block(block, lang):
+                start, end = line.start() + s, line.start() + e
+                sent = text[start:end]
+                complete = bool((_KO_TERMINAL if lang == "ko" else _EN_TERMINAL).search(sent))
+                if lang == "ko" and not complete:
+                    complete = self._ko_has_final_ending(sent)
+                out.append(Sentence(sent, start, end, len(out), complete))
+        return out
+
+    def _split_block(self, block: str, lang: str) -> Iterable[tuple[int, int]]:
+        if lang == "ko":
+            spans = [(s.start, s.end) for s in self._kiwi.split_into_sents(block)]
+        else:
+            with self._lock:
+                pieces = self._pysbd.segment(block)
+            spans = []
+            cursor = 0
+            for piece in pieces:
+                piece = piece.strip()
+                if not piece:
+                    continue
+                at = block.find(piece, cursor)
+                if at < 0:  # pysbd altered the text: fall back to the whole remainder
+                    spans.append((cursor, len(block)))
+                    cursor = len(block)
+                    break
+                spans.append((at, at + len(piece)))
+                cursor = at + len(piece)
+            if cursor < len(block) and block[cursor:].strip():
+                spans.append((cursor, len(block)))
+        for s, e in spans:
+            # trim whitespace so offsets point at the sentence itself
+            while s < e and block[s].isspace():
+                s += 1
+            while e > s and block[e - 1].isspace():
+                e -= 1
+            if e > s:
+                yield s, e
+
+    def _ko_has_final_ending(self, sentence: str) -> bool:
+        tokens = self._kiwi.tokenize(sentence)
+        return any(t.tag == "EF" for t in tokens[-4:])
+
+    def tokens(self, sentences: list[str], lang: str) -> list[list[str]]:
+        """Content tokens per sentence for similarity: Korean morphemes, English word stems."""
+        if lang == "ko":
+            return [
+                [f"{t.form}/{t.tag[0]}" for t in toks if t.tag in _KO_CONTENT_TAGS]
+                for toks in self._kiwi.tokenize(sentences)
+            ]
+        return [en_tokens(s) for s in sentences]
+
+
+# Korean morphemes that carry content: nouns, numbers, foreign words, verb and adjective stems.
+_KO_CONTENT_TAGS = frozenset(
+    {"NNG", "NNP", "NR", "SL", "SN", "SH", "VV", "VA", "XR", "NNB"}
+)
+
+EN_STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself yourselves said says
+    say told one two new mr mrs ms s t""".split()
+)
+
+_EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _stem(word: str) -> str:
+    """A light suffix stripper; enough to match 'elections' with 'election' in similarity."""
+    for suffix in ("ingly", "edly", "ing", "ies", "ied", "es", "ed", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+    return word
+
+
+def en_tokens(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, lightly stemmed English tokens."""
+    return [_stem(w.split("'")[0]) for w in _EN_WORD.findall(text.lower()) if w not in EN_STOPWORDS]

@@ -1,0 +1,117 @@
+"""The v1 API and health endpoints: each view parses, makes one call into ``models``, serializes."""
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from models import SummarizeRequest
+
+from .errors import ApiError
+from .runtime import EngineHolder
+from .schemas import ModelsResponse, SummarizeBody, TranslateBody
+from .serialize import summary_to_response, translation_to_response
+
+bp = Blueprint("api", __name__)
+
+B = TypeVar("B", bound=BaseModel)
+
+
+def _holder() -> EngineHolder:
+    return current_app.extensions["summarizer"]
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise ApiError(400, "bad_request", f"duplicate key(s) in JSON object: {', '.join(dupes)}")
+    return dict(pairs)
+
+
+def parse_body(model: type[B]) -> B:
+    """Size, media type, JSON syntax, then fields: 413, 415, 400, 422 in that order."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"request body is over {limit} bytes",
+                       {"limit_bytes": limit})
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type",
+                       "send the body as JSON with Content-Type: application/json",
+                       {"content_type": request.mimetype or None})
+    raw = request.get_data(cache=False)  # raises 413 for a chunked body over the limit
+    try:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates)
+    except ApiError:
+        raise
+    except UnicodeDecodeError:
+        raise ApiError(400, "bad_request", "request body is not valid UTF-8") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", "JSON is nested too deeply") from None
+    except ValueError as err:
+        raise ApiError(400, "bad_request", f"malformed JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "validation_error", "the JSON body must be an object",
+                       {"got": type(data).__name__})
+    try:
+        return model.model_validate(
+            data, context={"max_text_chars": current_app.config["SETTINGS"].max_text_chars}
+        )
+    except ValidationError as err:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body",
+             "message": e["msg"].removeprefix("Value error, ")}
+            for e in err.errors(include_url=False, include_input=False)
+        ]
+        message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        raise ApiError(422, "validation_error", message, {"errors": problems}) from None
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    resp = current_app.response_class(
+        model.model_dump_json(exclude_none=True), status=status, mimetype="application/json"
+    )
+    return resp
+
+
+@bp.post("/v1/summarize")
+def summarize() -> Response:
+    body = parse_body(SummarizeBody)
+    g.log_fields = {"source_lang": body.source_lang, "target_lang": body.target_lang,
+                    "method": body.method, "chars": len(body.text)}
+    result = _holder().engine().summarize(SummarizeRequest(**body.model_dump()))
+    g.log_fields.update(source_lang=result.source_lang, target_lang=result.target_lang,
+                        method=result.method)
+    return _json(summary_to_response(result, g.request_id))
+
+
+@bp.post("/v1/translate")
+def translate() -> Response:
+    body = parse_body(TranslateBody)
+    result = _holder().engine().translate(body.text, body.source_lang, body.target_lang)
+    g.log_fields = {"source_lang": result.source_lang, "target_lang": result.target_lang,
+                    "chars": len(body.text)}
+    return _json(translation_to_response(result, g.request_id))
+
+
+@bp.get("/v1/models")
+def list_models() -> Response:
+    return _json(ModelsResponse(models=_holder().models_info()))
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    holder = _holder()
+    if holder.ready:
+        return jsonify({"status": "ready"})
+    resp = jsonify({"status": holder.state, "error": holder.public_error})
+    resp.status_code = 503
+    resp.headers["Retry-After"] = "5"
+    return resp

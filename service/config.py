@@ -1,0 +1,106 @@
+"""Typed settings, read once from ``SUMMARIZER_*`` environment variables at start-up."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A ``SUMMARIZER_*`` variable has a value we cannot use; the message names it."""
+
+
+def _default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service. ``from_env`` documents the variable behind each field."""
+
+    # HTTP server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = field(default_factory=_default_workers)
+    threads: int = 4
+    timeout_s: int = 120
+    graceful_timeout_s: int = 30
+    keepalive_s: int = 5
+    max_requests: int = 2000
+    max_requests_jitter: int = 200
+    # limits
+    max_body_bytes: int = 1_048_576
+    max_text_chars: int = 100_000
+    max_chars_en: int = 140
+    max_chars_ko: int = 90
+    # behaviour
+    load_in_background: bool = True
+    log_level: str = "INFO"
+    log_text: bool = False
+    # models (empty: the task is not served by a model)
+    model_summarize_en: str = ""
+    model_summarize_ko: str = ""
+    model_translate_ko_en: str = ""
+    model_translate_en_ko: str = ""
+    models_dir: str = ""
+    allow_noncommercial: bool = False
+    backend: str = "transformers"
+    torch_threads: int = 0  # 0: cores divided by workers, at least 1
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``SUMMARIZER_<FIELD>`` variables; raises :class:`SettingsError`."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f"SUMMARIZER_{f.name.upper()}"
+            raw = env.get(name)
+            if raw is None:
+                continue
+            values[f.name] = _coerce(name, raw.strip(), f.type)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        checks = [
+            (1 <= self.port <= 65535, "SUMMARIZER_PORT must be 1-65535"),
+            (self.workers >= 1, "SUMMARIZER_WORKERS must be at least 1"),
+            (self.threads >= 1, "SUMMARIZER_THREADS must be at least 1"),
+            (self.max_body_bytes >= 1024, "SUMMARIZER_MAX_BODY_BYTES must be at least 1024"),
+            (self.max_text_chars >= 100, "SUMMARIZER_MAX_TEXT_CHARS must be at least 100"),
+            (self.max_chars_en >= 40, "SUMMARIZER_MAX_CHARS_EN must be at least 40"),
+            (self.max_chars_ko >= 30, "SUMMARIZER_MAX_CHARS_KO must be at least 30"),
+            (
+                self.backend in ("transformers", "ctranslate2", "auto"),
+                "SUMMARIZER_BACKEND must be transformers, ctranslate2 or auto",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SettingsError(message)
+
+    @property
+    def torch_threads_effective(self) -> int:
+        """Intra-op threads per worker: cores shared by the workers, never oversubscribed."""
+        if self.torch_threads > 0:
+            return self.torch_threads
+        return max(1, (os.cpu_count() or 1) // self.workers)
+
+
+def _coerce(name: str, raw: str, typ: Any) -> Any:
+    typ = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
+    try:
+        if typ == "int":
+            return int(raw)
+        if typ == "bool":
+            lowered = raw.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        return raw
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a valid {typ}") from None

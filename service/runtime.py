@@ -1,0 +1,108 @@
+"""The per-worker engine: built once after fork, warmed up, then shared by the worker's threads."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from models import Engine, EngineConfig, NotReady
+from models.pipeline import EXTRACTIVE_ID
+
+from .config import Settings
+from .schemas import ModelInfo
+
+log = logging.getLogger("service.runtime")
+
+def build_engine(settings: Settings) -> Engine:
+    """The production engine for ``settings``: kiwipiepy, lingua, and the configured models."""
+    from models.registry import load_configured_models
+
+    summarizers, translators = load_configured_models(
+        {
+            ("summarize", "en"): settings.model_summarize_en,
+            ("summarize", "ko"): settings.model_summarize_ko,
+            ("translate", "ko-en"): settings.model_translate_ko_en,
+            ("translate", "en-ko"): settings.model_translate_en_ko,
+        },
+        models_dir=settings.models_dir or None,
+        allow_noncommercial=settings.allow_noncommercial,
+        backend=settings.backend,
+        threads=settings.torch_threads_effective,
+    )
+    config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko})
+    return Engine(summarizers=summarizers, translators=translators, config=config)
+
+
+class EngineHolder:
+    """Owns the worker's :class:`Engine` and its readiness.
+
+    ``state`` goes loading -> ready (after one warm-up call) or failed. Requests that need the
+    engine before it is ready get :class:`NotReady` (503 with Retry-After).
+    """
+
+    def __init__(self, factory: Callable[[], Engine]) -> None:
+        self._factory = factory
+        self._engine: Engine | None = None
+        self.state = "loading"
+        self.public_error: str | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                return
+            try:
+                engine = self._factory()
+                engine.warm_up()
+            except Exception as err:
+                self.state = "failed"
+                self.public_error = str(getattr(err, "message", err))
+                log.exception("engine failed to load")
+                raise
+            self._engine = engine
+            self.state = "ready"
+
+    def load_in_background(self) -> threading.Thread:
+        def run() -> None:
+            try:
+                self.load()
+            except Exception:  # noqa: BLE001 - already logged; /readyz reports it
+                pass
+
+        t = threading.Thread(target=run, name="engine-loader", daemon=True)
+        t.start()
+        return t
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise NotReady(f"the summarizer is {self.state}; retry shortly", {"state": self.state})
+        return self._engine
+
+    def models_info(self) -> list[ModelInfo]:
+        engine = self.engine()
+        infos = [
+            ModelInfo(task="summarize", languages=[lang], model_id=EXTRACTIVE_ID, licence="MIT",
+                      kind="builtin")
+            for lang in ("ko", "en")
+        ]
+        for lang, summarizer in sorted(engine.summarizers.items()):
+            infos.append(ModelInfo(task="summarize", languages=[lang], kind="seq2seq",
+                                   **_card(summarizer)))
+        for (src, tgt), translator in sorted(engine.translators.items()):
+            infos.append(ModelInfo(task="translate", languages=[src, tgt], kind="seq2seq",
+                                   **_card(translator)))
+        return infos
+
+
+def _card(model: object) -> dict:
+    spec = getattr(model, "spec", None)
+    return {
+        "model_id": getattr(model, "model_id", "unknown"),
+        "revision": getattr(spec, "revision", None),
+        "licence": getattr(spec, "licence", None) or "unknown",
+        "backend": getattr(model, "backend", None),
+    }

@@ -1,0 +1,120 @@
+"""Request and response types with their limits. The OpenAPI document is generated from these."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationInfo, field_validator
+
+MAX_BULLETS = 10
+MAX_TITLE_CHARS = 1_000
+
+SourceLang = Literal["auto", "ko", "en"]
+TargetLang = Literal["ko", "en"]
+MethodName = Literal["auto", "extractive", "abstractive"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _check_text(value: str, info: ValidationInfo) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or whitespace only")
+    limit = (info.context or {}).get("max_text_chars")
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"must be at most {limit} characters (got {len(value)})")
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class SummarizeBody(_Strict):
+    """POST /v1/summarize."""
+
+    text: StrictStr = Field(description="The article, plain text. Line breaks end sentences.")
+    title: StrictStr | None = Field(None, max_length=MAX_TITLE_CHARS, description="Optional headline.")
+    source_lang: SourceLang = "auto"
+    target_lang: TargetLang | None = Field(None, description="Default: the source language.")
+    max_bullets: StrictInt = Field(3, ge=1, le=MAX_BULLETS)
+    method: MethodName = "auto"
+
+    _text = field_validator("text")(_check_text)
+
+
+class TranslateBody(_Strict):
+    """POST /v1/translate."""
+
+    text: StrictStr
+    source_lang: SourceLang = "auto"
+    target_lang: TargetLang
+
+    _text = field_validator("text")(_check_text)
+
+
+class SourceSpan(BaseModel):
+    sentence: str = Field(description="The source sentence, exactly text[start:end].")
+    start: int = Field(description="Character offset into the submitted text.")
+    end: int
+
+
+class BulletOut(BaseModel):
+    text: str
+    sources: list[SourceSpan]
+
+
+class DetectedOut(BaseModel):
+    lang: Literal["ko", "en"]
+    confidence: float
+
+
+class SummarizeResponse(BaseModel):
+    bullets: list[BulletOut]
+    source_lang: Literal["ko", "en"]
+    target_lang: Literal["ko", "en"]
+    detected: DetectedOut | None = None
+    method: Literal["extractive", "abstractive"]
+    models: dict[str, str] = Field(description="Model id per task used, e.g. summarize, translate.")
+    chunks: int | None = Field(None, description="Input chunks the abstractive model read.")
+    timings_ms: dict[str, float]
+    request_id: str
+
+
+class AlignedSentence(BaseModel):
+    source: SourceSpan
+    translation: str
+
+
+class TranslateResponse(BaseModel):
+    text: str
+    source_lang: Literal["ko", "en"]
+    target_lang: Literal["ko", "en"]
+    detected: DetectedOut | None = None
+    model: str
+    sentences: list[AlignedSentence]
+    timings_ms: dict[str, float]
+    request_id: str
+
+
+class ModelInfo(BaseModel):
+    task: Literal["summarize", "translate"]
+    languages: list[str] = Field(description="[lang] for summarize, [source, target] for translate.")
+    model_id: str
+    revision: str | None = None
+    licence: str
+    kind: Literal["builtin", "seq2seq"]
+    backend: str | None = None
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict = Field(default_factory=dict)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+    request_id: str | None = None

@@ -1,0 +1,146 @@
+"""Tier 1: pure text helpers, table-driven, in both languages."""
+from __future__ import annotations
+
+import pytest
+
+from models import UnsupportedLanguage
+from models.bullets import balance, is_noise, shorten_en, shorten_ko, similarity
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("정부는 5일 새 정책을 발표했다.", "ko"),
+        ("삼성전자는 Apple과 Google을 상대로 새 Galaxy S25를 발표했다", "ko"),
+        ("NASA는 오리온(Orion) 우주선의 SLS 로켓 발사 일정을 공개했다", "ko"),
+        ("The government announced a new policy on Monday.", "en"),
+        ("The K-pop group BTS sang '사랑해' to fans in Seoul on Monday.", "en"),
+        ("Samsung's chairman Lee Jae-yong, known in Korea as 이재용, met investors.", "en"),
+    ],
+)
+def test_detect_language(engine, text: str, lang: str) -> None:
+    det = engine.detector.detect(text)
+    assert det.lang == lang
+    assert 0.5 <= det.confidence <= 1.0
+
+
+@pytest.mark.parametrize("text", ["12345 67", "😀😀😀", "!!! ???"])
+def test_detect_language_without_letters_raises(engine, text: str) -> None:
+    with pytest.raises(UnsupportedLanguage):
+        engine.detector.detect(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("정부는 새 정책을 발표했다. 시행은 내년부터다.", "ko", ["정부는 새 정책을 발표했다.", "시행은 내년부터다."]),
+        # no sentence-final periods, one sentence per line
+        ("정부는 새 정책을 발표했다\n시행은 내년부터다", "ko", ["정부는 새 정책을 발표했다", "시행은 내년부터다"]),
+        # no periods and no line breaks: kiwipiepy finds the boundary from the endings
+        ("정부는 새 정책을 발표했다 시행은 내년부터다", "ko", ["정부는 새 정책을 발표했다", "시행은 내년부터다"]),
+        (
+            "Dr. Smith paid $3.5 million to the U.S. firm. \"It was worth it,\" she said. Done.",
+            "en",
+            ["Dr. Smith paid $3.5 million to the U.S. firm.", "\"It was worth it,\" she said.", "Done."],
+        ),
+        ("First line without a period\nSecond line.", "en", ["First line without a period", "Second line."]),
+    ],
+)
+def test_split_sentences(engine, text: str, lang: str, expected: list[str]) -> None:
+    sents = engine.splitter.split(text, lang)
+    assert [s.text for s in sents] == expected
+    for s in sents:
+        assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "complete"),
+    [("정부는 새 정책을 발표했다", "ko", True), ("서울시 전기버스 전면 도입", "ko", False),
+     ("The plan starts next year.", "en", True), ("Pictured: the ferry at sea", "en", False)],
+)
+def test_sentence_completeness(engine, text: str, lang: str, complete: bool) -> None:
+    assert engine.splitter.split(text, lang)[0].complete is complete
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "noise"),
+    [
+        ("김하늘 기자 sky@hanbit.example", "ko", True),
+        ("[서울=연합뉴스] 김하늘 기자", "ko", True),
+        ("ⓒ 한빛뉴스, 무단 전재 및 재배포 금지", "ko", True),
+        ("사진=서울시 제공", "ko", True),
+        ("서울시가 전기버스를 도입한다고 밝혔다.", "ko", False),
+        ("By Jane Doe, Science Reporter", "en", True),
+        ("Scroll down for video", "en", True),
+        ("The ferry is pictured during sea trials outside Oslo in January.", "en", True),
+        ("Contact the newsroom at desk@example.com for details.", "en", True),
+        ("Copyright 2026 Example News. All rights reserved.", "en", True),
+        ("The operator said the ferry passed sea trials in January.", "en", False),
+    ],
+)
+def test_is_noise(text: str, lang: str, noise: bool) -> None:
+    assert is_noise(text, lang) is noise
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He said (and left", "He said and left"),
+        ("“Quoted words, she said", "Quoted words, she said"),
+        ('The "plan" works', 'The "plan" works'),
+        ('The plan works" he said', "The plan works he said"),
+        ("[a] b] c", "[a] b c"),
+    ],
+)
+def test_balance(text: str, expected: str) -> None:
+    assert balance(text) == expected
+
+
+EN_LONG = (
+    "Despite speculation this season that the coach would be replaced in the summer, the club "
+    "president refuted those claims and said he was impressed with how the manager has performed "
+    "in a difficult year."
+)
+
+
+@pytest.mark.parametrize("limit", [60, 100, 140])
+def test_shorten_en_keeps_main_clause(limit: int) -> None:
+    out = shorten_en(EN_LONG, limit)
+    assert len(out) <= limit
+    assert out.startswith("The club president")  # the leading subordinate clause is dropped
+    assert out.rstrip(".…").lower() in EN_LONG.lower()
+    assert not out.endswith(" ")
+    # never mid-word: every word of the output is a word of the input
+    words = set(EN_LONG.replace(",", " ").replace(".", " ").lower().split())
+    assert all(w.strip(".,…").lower() in words for w in out.split())
+
+
+def test_shorten_en_drops_relative_aside() -> None:
+    text = ("Dr. Ingrid Holm, who led the project, said the ferry would cut the route's carbon "
+            "emissions by roughly 95% compared with the diesel boat it replaces.")
+    assert shorten_en(text, 140) == (
+        "Dr. Ingrid Holm said the ferry would cut the route's carbon emissions by roughly 95% "
+        "compared with the diesel boat it replaces."
+    )
+
+
+def test_shorten_ko_closes_clause(engine) -> None:
+    text = ("서울시는 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입하기로 했고, "
+            "충전소는 차고지 60곳에 새로 설치되며 운영비는 심야 전기로 줄인다고 밝혔다")
+    out = shorten_ko(text, 60, engine.splitter.kiwi)
+    assert len(out) <= 60
+    assert out.startswith("서울시는")
+    assert out.endswith("다")
+
+
+@pytest.mark.parametrize("limit", [30, 45])
+def test_shorten_ko_never_mid_word(limit: int) -> None:
+    text = "가나다라 마바사아 자차카타 파하가나 다라마바 사아자차 카타파하 가나다라 마바사아 자차카타"
+    out = shorten_ko(text, limit, None)
+    assert len(out) <= limit
+    assert all(w.rstrip("…") in text.split() for w in out.split())
+
+
+def test_similarity() -> None:
+    assert similarity("the same words", "the same words") == 1.0
+    assert similarity("전기버스를 도입한다", "전혀 다른 이야기") < 0.2
