@@ -64,9 +64,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return resp
 
     register_error_handlers(app)
-    from .api import bp
+    from . import observability
+    from .api import bp as api_bp
+    from .web import bp as web_bp
 
-    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+    observability.init_app(app, settings)
 
     if settings.load_in_background and engine is None:
         holder.load_in_background()
