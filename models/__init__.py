@@ -2,6 +2,7 @@
 from .bullets import Bullet
 from .errors import (
     InputRejected,
+    ModelNotAllowed,
     ModelNotPresent,
     ModelUnavailable,
     NotReady,
@@ -14,7 +15,7 @@ from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, Senten
 
 __all__ = [
     "Bullet", "Detection", "Engine", "EngineConfig", "InputRejected", "LanguageDetector",
-    "ModelNotPresent", "ModelUnavailable", "NotReady", "Overloaded", "SUPPORTED_LANGS",
+    "ModelNotAllowed", "ModelNotPresent", "ModelUnavailable", "NotReady", "Overloaded", "SUPPORTED_LANGS",
     "Sentence", "SentenceSplitter", "SummarizeRequest", "SummaryResult", "SummarizerError",
     "TranslationResult", "UnsupportedLanguage",
 ]

@@ -5,6 +5,7 @@
      ├── InputRejected         text that cannot be summarized (nothing but noise, say)
      ├── ModelUnavailable      a task with no model configured (e.g. translation ko→en)
      ├── ModelNotPresent       a configured model whose files are not on disk (start-up)
+     ├── ModelNotAllowed       a non-commercial model without SUMMARIZER_ALLOW_NONCOMMERCIAL
      ├── NotReady              the pipeline is still loading
      └── Overloaded            too many model calls in flight
 """
@@ -33,6 +34,10 @@ class ModelUnavailable(SummarizerError):
 
 
 class ModelNotPresent(SummarizerError):
+    pass
+
+
+class ModelNotAllowed(SummarizerError):
     pass
 
 

@@ -142,6 +142,7 @@ class Engine:
         self.summarizers = summarizers or {}
         self.translators = translators or {}
         self.config = config or EngineConfig()
+        self.warmed = False
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -153,6 +154,7 @@ class Engine:
             self.summarize(SummarizeRequest(text=_WARM_UP[lang], source_lang=lang, max_bullets=1))
         for (src, _tgt), translator in self.translators.items():
             translator.translate([_WARM_UP[src]])
+        self.warmed = True
 
     # --- steps ---------------------------------------------------------------------------
 

@@ -1,18 +1,242 @@
-"""Which model serves which task and language pair."""
+"""Which model serves which task and language pair: ids, revisions, licences, presets, loading.
+
+A configured model is a Hugging Face id (optionally ``id@revision``) or a local directory. Ids are
+resolved in the local Hugging Face cache only (``SUMMARIZER_MODELS_DIR`` or ``HF_HOME``): nothing
+is downloaded here. :func:`download` is the one place that fetches, called by
+``python -m service models download`` and the Docker build.
+"""
 from __future__ import annotations
 
-from .errors import ModelNotPresent
+import logging
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import ModelNotAllowed, ModelNotPresent
 from .pipeline import AbstractiveSummarizer, Translator
+from .seq2seq import GenerationSettings, ModelSpec, Seq2SeqModel, Seq2SeqSummarizer, Seq2SeqTranslator
+
+log = logging.getLogger("models.registry")
+
+# Settings keys: (task, lang) where lang is "en"/"ko" for summarize and "ko-en"/"en-ko" for translate.
+Slot = tuple[str, str]
+
+SLOT_SETTINGS: dict[Slot, str] = {
+    ("summarize", "en"): "SUMMARIZER_MODEL_SUMMARIZE_EN",
+    ("summarize", "ko"): "SUMMARIZER_MODEL_SUMMARIZE_KO",
+    ("translate", "ko-en"): "SUMMARIZER_MODEL_TRANSLATE_KO_EN",
+    ("translate", "en-ko"): "SUMMARIZER_MODEL_TRANSLATE_EN_KO",
+}
+
+_SUMMARY = GenerationSettings(num_beams=4, max_new_tokens=142, min_new_tokens=20, no_repeat_ngram_size=3,
+                              length_penalty=2.0, batch_size=4)
+_TRANSLATION = GenerationSettings(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=0, length_penalty=1.0,
+                                  batch_size=8)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownModel:
+    licence: str
+    noncommercial: bool
+    generation: GenerationSettings
+    prefix: str = ""
+    note: str = ""
+
+
+# Licences as their model cards state them when this table was written; the card found on disk
+# wins at load time (see _card_licence).
+KNOWN_MODELS: dict[str, KnownModel] = {
+    "facebook/bart-large-cnn": KnownModel("mit", False, _SUMMARY),
+    "gogamza/kobart-summarization": KnownModel("mit", False, replace(_SUMMARY, max_new_tokens=128)),
+    "Helsinki-NLP/opus-mt-ko-en": KnownModel("apache-2.0", False, _TRANSLATION),
+    "Helsinki-NLP/opus-mt-tc-big-en-ko": KnownModel("cc-by-4.0", False, _TRANSLATION),
+    "csebuetnlp/mT5_multilingual_XLSum": KnownModel(
+        "cc-by-nc-sa-4.0", True, replace(_SUMMARY, max_new_tokens=84, min_new_tokens=10, length_penalty=1.0)
+    ),
+}
+
+PRESETS: dict[str, dict[Slot, str]] = {
+    # permissive licences: usable commercially
+    "recommended": {
+        ("summarize", "en"): "facebook/bart-large-cnn",
+        ("summarize", "ko"): "gogamza/kobart-summarization",
+        ("translate", "ko-en"): "Helsinki-NLP/opus-mt-ko-en",
+        ("translate", "en-ko"): "Helsinki-NLP/opus-mt-tc-big-en-ko",
+    },
+    # translation only: the extractive summarizer plus cross-lingual bullets
+    "translate": {
+        ("translate", "ko-en"): "Helsinki-NLP/opus-mt-ko-en",
+        ("translate", "en-ko"): "Helsinki-NLP/opus-mt-tc-big-en-ko",
+    },
+    # one multilingual summarizer for both languages; CC BY-NC-SA: needs SUMMARIZER_ALLOW_NONCOMMERCIAL=1
+    "noncommercial": {
+        ("summarize", "en"): "csebuetnlp/mT5_multilingual_XLSum",
+        ("summarize", "ko"): "csebuetnlp/mT5_multilingual_XLSum",
+        ("translate", "ko-en"): "Helsinki-NLP/opus-mt-ko-en",
+        ("translate", "en-ko"): "Helsinki-NLP/opus-mt-tc-big-en-ko",
+    },
+}
+
+
+def parse_ref(ref: str) -> tuple[str, str | None]:
+    """``id@revision`` -> (id, revision); a local directory or a bare id -> (ref, None)."""
+    if Path(ref).is_dir():
+        return ref, None
+    if "@" in ref:
+        model_id, revision = ref.rsplit("@", 1)
+        return model_id, revision or None
+    return ref, None
+
+
+def download_command(ref: str) -> str:
+    return f"python -m service models download {ref}"
+
+
+def resolve(ref: str, models_dir: str | None = None) -> Path:
+    """The local directory holding ``ref``; raises :class:`ModelNotPresent`, never downloads."""
+    if Path(ref).is_dir():
+        return Path(ref)
+    model_id, revision = parse_ref(ref)
+    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model_id):
+        raise ModelNotPresent(
+            f"model {ref!r} is neither a local directory nor a Hugging Face id",
+            {"model": ref},
+        )
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        path = snapshot_download(model_id, revision=revision, cache_dir=models_dir or None, local_files_only=True)
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
+        where = models_dir or "the Hugging Face cache (HF_HOME)"
+        raise ModelNotPresent(
+            f"model {ref} is configured but not present in {where}; nothing is downloaded at run time: "
+            f"run `{download_command(ref)}` first (with SUMMARIZER_MODELS_DIR set the same way)",
+            {"model": ref, "command": download_command(ref)},
+        ) from None
+    return Path(path)
+
+
+def download(ref: str, models_dir: str | None = None) -> Path:
+    """Fetch ``ref`` (honours HF_HOME, HF_TOKEN and HF_ENDPOINT) into the cache; returns its path."""
+    if Path(ref).is_dir():
+        return Path(ref)
+    from huggingface_hub import snapshot_download
+
+    model_id, revision = parse_ref(ref)
+    path = snapshot_download(
+        model_id, revision=revision, cache_dir=models_dir or None,
+        allow_patterns=["*.json", "*.safetensors", "*.model", "*.spm", "*.txt", "README.md", "*.tiktoken"],
+    )
+    files = {p.name for p in Path(path).iterdir()}
+    if not any(name.endswith(".safetensors") for name in files):
+        # older repositories ship only PyTorch pickles
+        path = snapshot_download(model_id, revision=revision, cache_dir=models_dir or None,
+                                 allow_patterns=["*.bin", "*.json", "*.model", "*.spm", "*.txt", "README.md"])
+    return Path(path)
+
+
+def _card_licence(path: Path) -> str | None:
+    card = path / "README.md"
+    if not card.is_file():
+        return None
+    head = card.read_text(encoding="utf-8", errors="replace")[:4000]
+    m = re.search(r"^---\s*$(.*?)^---\s*$", head, re.S | re.M)
+    if not m:
+        return None
+    lic = re.search(r"^licen[cs]e:\s*['\"]?([\w.+-]+)", m.group(1), re.M)
+    return lic.group(1).lower() if lic else None
+
+
+def is_noncommercial(licence: str) -> bool:
+    return bool(re.search(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial", licence.lower()))
+
+
+def spec_for(ref: str, slot: Slot, path: Path) -> ModelSpec:
+    """What we know about the model at ``path`` configured as ``ref`` for ``slot``."""
+    model_id, revision = parse_ref(ref)
+    known = KNOWN_MODELS.get(model_id)
+    task, lang = slot
+    licence = _card_licence(path) or (known.licence if known else "unknown")
+    generation = known.generation if known else (_SUMMARY if task == "summarize" else _TRANSLATION)
+    return ModelSpec(
+        ref=ref,
+        model_id=model_id,
+        revision=revision,
+        task=task,
+        languages=tuple(lang.split("-")),
+        licence=licence,
+        noncommercial=is_noncommercial(licence) or bool(known and known.noncommercial),
+        prefix=known.prefix if known else "",
+        generation=generation,
+    )
+
+
+def check_configured(
+    configured: dict[Slot, str], models_dir: str | None = None, allow_noncommercial: bool = False
+) -> dict[Slot, tuple[Path, ModelSpec]]:
+    """Resolve every configured model without loading it: cheap, for fail-fast start-up."""
+    out: dict[Slot, tuple[Path, ModelSpec]] = {}
+    for slot, ref in configured.items():
+        if not ref:
+            continue
+        path = resolve(ref, models_dir)
+        spec = spec_for(ref, slot, path)
+        if spec.noncommercial and not allow_noncommercial:
+            raise ModelNotAllowed(
+                f"model {ref} is licensed {spec.licence} (non-commercial); set SUMMARIZER_ALLOW_NONCOMMERCIAL=1 "
+                f"to serve it, or configure a permissively licensed model for {SLOT_SETTINGS[slot]}",
+                {"model": ref, "licence": spec.licence},
+            )
+        out[slot] = (path, spec)
+    return out
 
 
 def load_configured_models(
-    configured: dict[tuple[str, str], str],
+    configured: dict[Slot, str],
     models_dir: str | None = None,
     allow_noncommercial: bool = False,
     backend: str = "transformers",
     threads: int = 1,
 ) -> tuple[dict[str, AbstractiveSummarizer], dict[tuple[str, str], Translator]]:
-    for (task, lang), ref in configured.items():
-        if ref:
-            raise ModelNotPresent(f"model {ref} for {task} {lang} cannot be loaded yet")
-    return {}, {}
+    """Load the configured models: summarizers by language, translators by (source, target)."""
+    resolved = check_configured(configured, models_dir, allow_noncommercial)
+    if resolved:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+    loaded: dict[Path, object] = {}  # one model serving two slots is loaded once
+    summarizers: dict[str, AbstractiveSummarizer] = {}
+    translators: dict[tuple[str, str], Translator] = {}
+    for slot, (path, spec) in resolved.items():
+        key = path.resolve()
+        model = loaded.get(key)
+        if model is None:
+            model = load_model(path, spec, backend)
+            loaded[key] = model
+        model = _respec(model, spec)
+        task, lang = slot
+        if task == "summarize":
+            summarizers[lang] = Seq2SeqSummarizer(model)  # type: ignore[arg-type]
+        else:
+            src, tgt = lang.split("-")
+            translators[(src, tgt)] = Seq2SeqTranslator(model)  # type: ignore[arg-type]
+        log.info("loaded model", extra={"model": spec.model_id, "task": task, "lang": lang,
+                                        "licence": spec.licence, "backend": getattr(model, "backend", backend)})
+    return summarizers, translators
+
+
+def load_model(path: Path, spec: ModelSpec, backend: str = "transformers") -> Seq2SeqModel:
+    """Load one model with the chosen backend."""
+    return Seq2SeqModel(path, spec)
+
+
+def _respec(model: object, spec: ModelSpec) -> object:
+    """A shallow copy of a loaded model that reports ``spec`` (same weights, other slot)."""
+    if getattr(model, "spec", None) == spec:
+        return model
+    import copy
+
+    clone = copy.copy(model)
+    clone.spec = spec  # type: ignore[attr-defined]
+    return clone

@@ -13,7 +13,7 @@ from models import Engine
 from .config import Settings
 from .errors import register_error_handlers
 from .logs import configure_logging
-from .runtime import EngineHolder, build_engine
+from .runtime import EngineHolder, build_engine, check_models
 
 __all__ = ["create_app", "Settings"]
 
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(web_bp)
     observability.init_app(app, settings)
 
+    if engine is None:
+        check_models(settings)  # a configured model that is missing stops start-up here
     if settings.load_in_background and engine is None:
         holder.load_in_background()
     else:

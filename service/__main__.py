@@ -53,6 +53,63 @@ def _summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _models_download(args: argparse.Namespace) -> int:
+    from models.registry import PRESETS, download
+
+    settings = Settings.from_env()
+    refs: list[str] = list(args.model)
+    if args.preset:
+        if args.preset not in PRESETS:
+            print(f"error: unknown preset {args.preset!r}; known: {', '.join(PRESETS)}", file=sys.stderr)
+            return 2
+        refs += [r for r in PRESETS[args.preset].values() if r not in refs]
+    if not refs:
+        from .runtime import configured_models
+
+        refs = [r for r in configured_models(settings).values() if r]
+    if not refs:
+        print("error: name models, a --preset, or configure SUMMARIZER_MODEL_* variables", file=sys.stderr)
+        return 2
+    failed = 0
+    for ref in dict.fromkeys(refs):
+        print(f"downloading {ref} ...", file=sys.stderr)
+        try:
+            path = download(ref, settings.models_dir or None)
+        except Exception as err:  # noqa: BLE001 - report each model and go on with the rest
+            print(f"error: could not download {ref}: {type(err).__name__}: {str(err).splitlines()[0]}",
+                  file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{ref}\t{path}")
+    return 1 if failed else 0
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from models.errors import SummarizerError
+    from models.registry import PRESETS, SLOT_SETTINGS, resolve, spec_for
+
+    from .runtime import configured_models
+
+    settings = Settings.from_env()
+    print("configured:")
+    for slot, ref in configured_models(settings).items():
+        if not ref:
+            print(f"  {SLOT_SETTINGS[slot]:36} (not set: {'extractive' if slot[0] == 'summarize' else 'not served'})")
+            continue
+        try:
+            path = resolve(ref, settings.models_dir or None)
+            spec = spec_for(ref, slot, path)
+            print(f"  {SLOT_SETTINGS[slot]:36} {ref}  [{spec.licence}]  {path}")
+        except SummarizerError as err:
+            print(f"  {SLOT_SETTINGS[slot]:36} {ref}  MISSING: {err.message}")
+    print("presets:")
+    for name, slots in PRESETS.items():
+        print(f"  {name}:")
+        for slot, ref in slots.items():
+            print(f"    {SLOT_SETTINGS[slot]}={ref}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m service", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -73,8 +130,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the API's JSON response")
     p.set_defaults(func=_summarize)
 
+    p = sub.add_parser("models", help="download or list seq2seq models")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    d = msub.add_parser("download", help="fetch models into SUMMARIZER_MODELS_DIR or HF_HOME (needs internet)")
+    d.add_argument("model", nargs="*", help="model id, id@revision; default: the configured models")
+    d.add_argument("--preset", help="a named preset (see `models list`)")
+    d.set_defaults(func=_models_download)
+    ls = msub.add_parser("list", help="show configured models, whether they are present, and presets")
+    ls.set_defaults(func=_models_list)
+
     args = ap.parse_args(argv)
-    return args.func(args)
+    try:
+        if args.command == "serve":
+            from .runtime import check_models
+
+            check_models(Settings.from_env())  # a missing model stops here, before gunicorn starts
+        return args.func(args)
+    except Exception as err:  # noqa: BLE001 - a CLI prints the reason, not a traceback
+        from models.errors import SummarizerError
+
+        from .config import SettingsError
+
+        if isinstance(err, (SummarizerError, SettingsError)):
+            print(f"error: {getattr(err, 'message', err)}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from models.errors import (
     InputRejected,
+    ModelNotAllowed,
     ModelNotPresent,
     ModelUnavailable,
     NotReady,
@@ -40,6 +41,7 @@ _DOMAIN: dict[type[SummarizerError], tuple[int, str, int | None]] = {
     InputRejected: (422, "unprocessable_text", None),
     ModelUnavailable: (503, "model_unavailable", None),
     ModelNotPresent: (503, "model_not_present", None),
+    ModelNotAllowed: (503, "model_not_allowed", None),
     NotReady: (503, "not_ready", 5),
     Overloaded: (503, "overloaded", 1),
 }

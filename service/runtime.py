@@ -13,24 +13,44 @@ from .schemas import ModelInfo
 
 log = logging.getLogger("service.runtime")
 
-def build_engine(settings: Settings) -> Engine:
-    """The production engine for ``settings``: kiwipiepy, lingua, and the configured models."""
+def configured_models(settings: Settings) -> dict[tuple[str, str], str]:
+    return {
+        ("summarize", "en"): settings.model_summarize_en,
+        ("summarize", "ko"): settings.model_summarize_ko,
+        ("translate", "ko-en"): settings.model_translate_ko_en,
+        ("translate", "en-ko"): settings.model_translate_en_ko,
+    }
+
+
+def check_models(settings: Settings) -> None:
+    """Fail fast: every configured model is on disk and allowed (raises the domain error)."""
+    from models.registry import check_configured
+
+    check_configured(configured_models(settings), settings.models_dir or None, settings.allow_noncommercial)
+
+
+def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
+    """The production engine for ``settings``: kiwipiepy, lingua, and the configured models.
+
+    ``base`` lends its (expensive) sentence splitter and language detector, e.g. in tests.
+    """
     from models.registry import load_configured_models
 
     summarizers, translators = load_configured_models(
-        {
-            ("summarize", "en"): settings.model_summarize_en,
-            ("summarize", "ko"): settings.model_summarize_ko,
-            ("translate", "ko-en"): settings.model_translate_ko_en,
-            ("translate", "en-ko"): settings.model_translate_en_ko,
-        },
+        configured_models(settings),
         models_dir=settings.models_dir or None,
         allow_noncommercial=settings.allow_noncommercial,
         backend=settings.backend,
         threads=settings.torch_threads_effective,
     )
     config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko})
-    return Engine(summarizers=summarizers, translators=translators, config=config)
+    return Engine(
+        splitter=base.splitter if base else None,
+        detector=base.detector if base else None,
+        summarizers=summarizers,
+        translators=translators,
+        config=config,
+    )
 
 
 class EngineHolder:
@@ -53,7 +73,8 @@ class EngineHolder:
                 return
             try:
                 engine = self._factory()
-                engine.warm_up()
+                if not engine.warmed:
+                    engine.warm_up()
             except Exception as err:
                 self.state = "failed"
                 self.public_error = str(getattr(err, "message", err))

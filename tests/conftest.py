@@ -46,3 +46,49 @@ def ko_article_no_periods() -> str:
 @pytest.fixture(scope="session")
 def en_article() -> str:
     return (SAMPLES / "en.txt").read_text(encoding="utf-8")
+
+
+# --- tier 3: tiny real seq2seq models, built once per test session ---------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """Directories of tiny random-weight models that load through ``from_pretrained``."""
+    from tests.tiny_models import build_bart, build_marian, build_t5
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {
+        "marian_ko_en": build_marian(root / "marian-ko-en", seed=1),
+        "marian_en_ko": build_marian(root / "marian-en-ko", seed=2),
+        "bart": build_bart(root / "bart", seed=3),
+        "t5": build_t5(root / "t5", seed=4),
+        "mt5_nc": build_t5(root / "mt5-nc", seed=5, mt5=True, licence="cc-by-nc-sa-4.0"),
+    }
+
+
+@pytest.fixture(scope="session")
+def model_settings(tiny_models: dict[str, Path]) -> Settings:
+    return Settings(
+        max_body_bytes=256 * 1024,
+        max_text_chars=50_000,
+        model_summarize_en=str(tiny_models["bart"]),
+        model_summarize_ko=str(tiny_models["t5"]),
+        model_translate_ko_en=str(tiny_models["marian_ko_en"]),
+        model_translate_en_ko=str(tiny_models["marian_en_ko"]),
+        torch_threads=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def model_engine(model_settings: Settings, engine: Engine) -> Engine:
+    """The production engine builder on tiny models, sharing the session's kiwipiepy."""
+    from service.runtime import build_engine
+
+    built = build_engine(model_settings, base=engine)
+    built.warm_up()
+    return built
+
+
+@pytest.fixture()
+def model_client(model_settings: Settings, model_engine: Engine):
+    return create_app(model_settings, engine=model_engine).test_client()

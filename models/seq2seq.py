@@ -1,0 +1,236 @@
+"""Hugging Face seq2seq inference for summaries and translation: preprocess -> forward -> postprocess.
+
+transformers 5 removed the summarization and translation pipelines, so this calls
+``AutoModelForSeq2SeqLM.generate()`` directly, under ``torch.inference_mode()``, in batches.
+Long inputs are never silently truncated: :class:`Seq2SeqSummarizer` chunks on sentence
+boundaries to the model's input limit and merges the chunk summaries (map-reduce).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .pipeline import AbstractiveSummary
+
+log = logging.getLogger("models.seq2seq")
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """Decoding settings for one model (passed to ``generate``)."""
+
+    num_beams: int = 4
+    max_new_tokens: int = 128
+    min_new_tokens: int = 0
+    no_repeat_ngram_size: int = 3
+    length_penalty: float = 1.0
+    early_stopping: bool = True
+    batch_size: int = 8
+
+    def generate_kwargs(self) -> dict[str, Any]:
+        kwargs = asdict(self)
+        kwargs.pop("batch_size")
+        if kwargs["num_beams"] <= 1:
+            kwargs.pop("early_stopping")
+            kwargs.pop("length_penalty")
+        return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """What a configured model is: where it comes from, what it does, under which licence."""
+
+    ref: str  # id, id@revision or a local directory, as configured
+    model_id: str
+    revision: str | None
+    task: str  # "summarize" | "translate"
+    languages: tuple[str, ...]  # (lang,) or (source, target)
+    licence: str = "unknown"
+    noncommercial: bool = False
+    prefix: str = ""  # e.g. "summarize: " for T5 checkpoints trained with task prefixes
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+
+
+class Seq2SeqModel:
+    """A tokenizer and a seq2seq model loaded from a local directory, with batched ``generate``.
+
+    Thread-safe: torch modules may be called from several threads, and the tokenizer is guarded
+    because fast tokenizers are not re-entrant under padding/truncation changes.
+    """
+
+    backend = "transformers"
+
+    def __init__(self, path: str | Path, spec: ModelSpec) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self._torch = torch
+        self.spec = spec
+        self.model_id = spec.model_id if spec.revision is None else f"{spec.model_id}@{spec.revision}"
+        self.path = Path(path)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).eval()
+        self._tok_lock = threading.Lock()
+        limits = [self.tokenizer.model_max_length]
+        for name in ("max_position_embeddings", "n_positions"):
+            value = getattr(self.model.config, name, None)
+            if isinstance(value, int):
+                limits.append(value)
+        # T5 has relative positions and no hard limit; its tokenizer says 512.
+        bounded = [v for v in limits if v and v < 1_000_000]
+        self.max_input_tokens = int(min(bounded)) if bounded else 512
+        # learned/sinusoidal decoder positions bound the output too (T5 has none)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        self.max_output_tokens = int(positions) - 2 if isinstance(positions, int) else 1024
+
+    # preprocess
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        with self._tok_lock:
+            ids = self.tokenizer([self.spec.prefix + t for t in texts], add_special_tokens=True)["input_ids"]
+        return [len(x) for x in ids]
+
+    def _encode(self, texts: Sequence[str]) -> dict[str, Any]:
+        with self._tok_lock:
+            # truncation only guards the model: callers chunk to max_input_tokens first
+            return self.tokenizer([self.spec.prefix + t for t in texts], return_tensors="pt", padding=True,
+                                  truncation=True, max_length=self.max_input_tokens)
+
+    # forward
+    def _forward(self, batch: dict[str, Any], settings: GenerationSettings) -> Any:
+        with self._torch.inference_mode():
+            return self.model.generate(**batch, **settings.generate_kwargs())
+
+    # postprocess
+    def _decode(self, output: Any) -> list[str]:
+        with self._tok_lock:
+            texts = self.tokenizer.batch_decode(output, skip_special_tokens=True,
+                                                clean_up_tokenization_spaces=True)
+        return [" ".join(t.split()) for t in texts]
+
+    def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+        """Outputs for ``texts`` in order, run in length-sorted batches of ``batch_size``."""
+        settings = settings or self.spec.generation
+        if settings.max_new_tokens > self.max_output_tokens:
+            settings = replace(settings, max_new_tokens=self.max_output_tokens,
+                               min_new_tokens=min(settings.min_new_tokens, self.max_output_tokens))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[str] = [""] * len(texts)
+        for start in range(0, len(order), settings.batch_size):
+            idx = order[start : start + settings.batch_size]
+            decoded = self._decode(self._forward(self._encode([texts[i] for i in idx]), settings))
+            for i, text in zip(idx, decoded):
+                out[i] = text
+        return out
+
+
+class Seq2SeqTranslator:
+    """A :class:`~models.pipeline.Translator` backed by a seq2seq model."""
+
+    def __init__(self, model: Seq2SeqModel) -> None:
+        self.model = model
+        self.model_id = model.model_id
+        self.spec = model.spec
+        self.backend = model.backend
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        # an over-long sentence is split into pieces that fit, translated, and rejoined
+        pieces: list[str] = []
+        owners: list[int] = []
+        for i, text in enumerate(texts):
+            for piece in split_to_fit(text, self.model):
+                pieces.append(piece)
+                owners.append(i)
+        outputs = self.model.generate(pieces) if pieces else []
+        joined: list[list[str]] = [[] for _ in texts]
+        for owner, out in zip(owners, outputs):
+            joined[owner].append(out)
+        return [" ".join(parts) for parts in joined]
+
+
+def split_to_fit(text: str, model: Seq2SeqModel, margin: int = 8) -> list[str]:
+    """``text`` as one piece, or split at word boundaries into pieces within the input limit."""
+    limit = model.max_input_tokens - margin
+    if model.count_tokens([text])[0] <= limit:
+        return [text]
+    words = text.split()
+    pieces: list[str] = []
+    current: list[str] = []
+    for word in words:
+        trial = " ".join(current + [word])
+        if current and model.count_tokens([trial])[0] > limit:
+            pieces.append(" ".join(current))
+            current = [word]
+        else:
+            current.append(word)
+    if current:
+        pieces.append(" ".join(current))
+    # a single enormous "word" (no spaces) is split by characters
+    out: list[str] = []
+    for piece in pieces:
+        while model.count_tokens([piece])[0] > limit and len(piece) > 1:
+            cut = max(1, len(piece) // 2)
+            while cut > 1 and model.count_tokens([piece[:cut]])[0] > limit:
+                cut //= 2
+            out.append(piece[:cut])
+            piece = piece[cut:]
+        out.append(piece)
+    return [p for p in out if p.strip()]
+
+
+def chunk_sentences(sentences: Sequence[str], model: Seq2SeqModel, margin: int = 8) -> list[str]:
+    """Group sentences, in order, into chunks that each fit the model's input limit."""
+    limit = model.max_input_tokens - margin
+    units: list[str] = []
+    for sent in sentences:
+        units.extend(split_to_fit(sent, model, margin))
+    counts = model.count_tokens(units) if units else []
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for unit, n in zip(units, counts):
+        # token counts of joined text are close to the sum; re-check at the boundary
+        if current and used + n > limit:
+            chunks.append(" ".join(current))
+            current, used = [], 0
+        current.append(unit)
+        used += n
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
+
+
+class Seq2SeqSummarizer:
+    """An :class:`~models.pipeline.AbstractiveSummarizer` with map-reduce over long inputs."""
+
+    def __init__(self, model: Seq2SeqModel, max_rounds: int = 3) -> None:
+        self.model = model
+        self.model_id = model.model_id
+        self.spec = model.spec
+        self.backend = model.backend
+        self.max_rounds = max_rounds
+
+    def summarize(self, sentences: Sequence[str]) -> AbstractiveSummary:
+        chunks = chunk_sentences(sentences, self.model)
+        n_chunks = len(chunks)
+        summaries = self.model.generate(chunks)
+        rounds = 1
+        # reduce: summarize the chunk summaries together while there is more than one
+        while len(summaries) > 1 and rounds < self.max_rounds:
+            merged = chunk_sentences([s for s in summaries if s.strip()], self.model)
+            if len(merged) >= len(summaries):  # no progress: keep the chunk summaries as they are
+                break
+            summaries = self.model.generate(merged)
+            rounds += 1
+        text = "\n".join(s for s in summaries if s.strip())
+        return AbstractiveSummary(text=text, chunks=n_chunks)
+
+
+def with_generation(spec: ModelSpec, **changes: Any) -> ModelSpec:
+    """``spec`` with some generation settings changed."""
+    return replace(spec, generation=replace(spec.generation, **changes))
