@@ -7,6 +7,7 @@ the point first), then picks greedily with a redundancy penalty (maximal margina
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ class RankWeights:
     duplicate: float = 0.8  # cosine above this: a repeat, never picked
     short_tokens: int = 5  # fewer content tokens than this: penalized as a fragment
     long_tokens: int = 45  # more content tokens than this: penalized (run-on or caption merge)
+    overflow: float = 0.0  # penalty per bullet-length of text beyond the bullet limit (it would be cut)
+    quote: float = 0.0  # penalty for a sentence that is mostly a direct quote
 
 
 def tfidf_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
@@ -74,10 +77,12 @@ def rank_sentences(
     k: int,
     title_tokens: Sequence[str] | None = None,
     weights: RankWeights = RankWeights(),
+    penalty: Sequence[float] | None = None,
 ) -> list[int]:
     """Indices (into ``tokens``) of the ``k`` sentences to keep, best first.
 
-    ``positions`` is each candidate's position among the article's sentences (0 = first).
+    ``positions`` is each candidate's position among the article's sentences (0 = first);
+    ``penalty`` is subtracted from each candidate's score (see :func:`sentence_penalties`).
     """
     n = len(tokens)
     if n == 0 or k <= 0:
@@ -96,6 +101,8 @@ def rank_sentences(
     lengths = np.array([len(t) for t in tokens])
     score -= 0.5 * (lengths < weights.short_tokens)
     score -= 0.3 * (lengths > weights.long_tokens)
+    if penalty is not None:
+        score -= np.asarray(penalty, dtype=np.float64)
 
     chosen: list[int] = []
     remaining = set(range(n))
@@ -111,3 +118,23 @@ def rank_sentences(
         chosen.append(best)
         remaining.discard(best)
     return chosen
+
+
+_QUOTED = re.compile(r"[\"“”‘’`']{1,2}[^\"“”‘’`']{12,}[\"“”‘’`']{1,2}")
+_QUOTE_OPEN = re.compile(r"^\s*[\"“‘`']")
+
+
+def quote_share(text: str) -> float:
+    """How much of ``text`` is direct quotation (0-1); a sentence opening with a quote counts fully."""
+    if _QUOTE_OPEN.match(text):
+        return 1.0
+    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
+    return min(1.0, quoted / max(len(text), 1))
+
+
+def sentence_penalties(texts: Sequence[str], limit: int, weights: RankWeights) -> list[float]:
+    """Per-sentence penalties: running past the bullet limit, being mostly a direct quote."""
+    return [
+        weights.overflow * max(0, len(t) - limit) / limit + weights.quote * (quote_share(t) >= 0.5)
+        for t in texts
+    ]

@@ -53,6 +53,16 @@ def _summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from models.batch import run_batch
+
+    report = run_batch(_engine(), args.input, args.output, target_lang=args.target_lang,
+                       max_bullets=args.max_bullets, workers=args.workers, progress=not args.no_progress)
+    print(f"{report.done} summarized, {report.skipped} already done, {len(report.failed)} failed "
+          f"of {report.total} rows", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
 def _models_download(args: argparse.Namespace) -> int:
     from models.registry import PRESETS, download
 
@@ -129,6 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--method", default="auto", choices=["auto", "extractive", "abstractive"])
     p.add_argument("--json", action="store_true", help="print the API's JSON response")
     p.set_defaults(func=_summarize)
+
+    p = sub.add_parser("batch", help="summarize a JSONL file of {id, text, ...} rows (resumable)")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--target-lang", choices=["ko", "en"])
+    p.add_argument("--max-bullets", type=int, default=3, choices=range(1, 11), metavar="1-10")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_batch)
 
     p = sub.add_parser("models", help="download or list seq2seq models")
     msub = p.add_subparsers(dest="models_command", required=True)

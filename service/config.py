@@ -33,7 +33,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_text_chars: int = 100_000
     max_chars_en: int = 140
-    max_chars_ko: int = 90
+    max_chars_ko: int = 120
     # behaviour
     load_in_background: bool = True
     log_level: str = "INFO"

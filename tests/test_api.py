@@ -20,7 +20,7 @@ def _error(resp, status: int, code: str) -> dict:
 def _check_bullets(text: str, body: dict, lang: str, n: int = 3) -> None:
     assert body["source_lang"] == lang and body["target_lang"] == lang
     assert len(body["bullets"]) == n
-    limit = {"en": 140, "ko": 90}[lang]
+    limit = {"en": 140, "ko": 120}[lang]
     for bullet in body["bullets"]:
         assert 0 < len(bullet["text"]) <= limit
         assert bullet["sources"]

@@ -144,3 +144,37 @@ def test_shorten_ko_never_mid_word(limit: int) -> None:
 def test_similarity() -> None:
     assert similarity("the same words", "the same words") == 1.0
     assert similarity("전기버스를 도입한다", "전혀 다른 이야기") < 0.2
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [("'We will win,' he said.", 1.0), ("He said the plan 'will change everything for the city' soon.", 0.5),
+     ("The plan starts next year.", 0.0)],
+)
+def test_quote_share(text: str, share: float) -> None:
+    from models.extractive import quote_share
+
+    assert abs(quote_share(text) - share) < 0.35
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [("But now it's his former companion who has lost big.", "en", "Now it's his former companion who has lost big."),
+     ("However, the council said no.", "en", "The council said no."),
+     ("And so?", "en", "And so?"),
+     ("그러나 시민단체는 이 정책에 강하게 반대했다.", "ko", "시민단체는 이 정책에 강하게 반대했다."),
+     ("Butter prices rose sharply in May.", "en", "Butter prices rose sharply in May.")],
+)
+def test_drop_leading_connective(text: str, lang: str, expected: str) -> None:
+    from models.bullets import drop_leading_connective
+
+    assert drop_leading_connective(text, lang) == expected
+
+
+def test_shorten_en_drops_attribution_tail() -> None:
+    text = ("A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged from "
+            "the city's hydroelectric grid, the operator said on Tuesday.")
+    assert shorten_en(text, 140) == (
+        "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged from "
+        "the city's hydroelectric grid."
+    )

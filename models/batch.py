@@ -1,0 +1,128 @@
+"""Summarize a JSONL file of articles: resumable, one bad row reported and skipped, with progress."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import SummarizerError
+from .pipeline import Engine, SummarizeRequest
+
+
+@dataclass(slots=True)
+class BatchReport:
+    total: int = 0
+    done: int = 0
+    skipped: int = 0  # already in the output from an earlier run
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _done_ids(out_path: Path) -> set[str]:
+    ids: set[str] = set()
+    if not out_path.exists():
+        return ids
+    with open(out_path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by an interrupted run is redone
+            if isinstance(row, dict) and "id" in row and "bullets" in row:
+                ids.add(str(row["id"]))
+    return ids
+
+
+def _request(row: Any, target_lang: str | None, max_bullets: int) -> SummarizeRequest:
+    if not isinstance(row, dict):
+        raise ValueError("row is not a JSON object")
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("row has no non-empty 'text'")
+    title = row.get("title")
+    return SummarizeRequest(
+        text=text,
+        title=title if isinstance(title, str) else None,
+        source_lang=row.get("source_lang") or row.get("lang") or "auto",
+        target_lang=row.get("target_lang") or target_lang,
+        max_bullets=int(row.get("max_bullets") or max_bullets),
+    )
+
+
+def summarize_row(engine: Engine, row: Any, target_lang: str | None, max_bullets: int) -> dict[str, Any]:
+    """The output row for one input row; raises ValueError or a SummarizerError."""
+    result = engine.summarize(_request(row, target_lang, max_bullets))
+    return {
+        "id": row["id"],
+        "bullets": [b.text for b in result.bullets],
+        "sources": [[{"start": s.start, "end": s.end} for s in b.sources] for b in result.bullets],
+        "source_lang": result.source_lang,
+        "target_lang": result.target_lang,
+        "method": result.method,
+        "models": result.models,
+    }
+
+
+def run_batch(
+    engine: Engine,
+    in_path: str | Path,
+    out_path: str | Path,
+    target_lang: str | None = None,
+    max_bullets: int = 3,
+    workers: int = 1,
+    progress: bool = True,
+    log: TextIO | None = None,
+) -> BatchReport:
+    """Append a summary row to ``out_path`` for every row of ``in_path`` not already there."""
+    from tqdm import tqdm
+
+    log = log or sys.stderr
+    in_path, out_path = Path(in_path), Path(out_path)
+    done = _done_ids(out_path)
+    report = BatchReport()
+    todo: list[tuple[int, Any]] = []
+    with open(in_path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            report.total += 1
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                report.failed.append({"line": lineno, "error": f"malformed JSON: {err}"})
+                continue
+            if isinstance(row, dict) and "id" not in row:
+                report.failed.append({"line": lineno, "error": "row has no 'id'"})
+                continue
+            if isinstance(row, dict) and str(row["id"]) in done:
+                report.skipped += 1
+                continue
+            todo.append((lineno, row))
+    for failure in report.failed:
+        print(f"line {failure['line']}: skipped: {failure['error']}", file=log)
+
+    lock = threading.Lock()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "a", encoding="utf-8") as out, ThreadPoolExecutor(max(1, workers)) as pool, tqdm(
+        total=len(todo), disable=not progress, unit="article", file=log, desc="summarizing"
+    ) as bar:
+        futures = {pool.submit(summarize_row, engine, row, target_lang, max_bullets): (ln, row) for ln, row in todo}
+        for fut in as_completed(futures):
+            lineno, row = futures[fut]
+            try:
+                result = fut.result()
+            except (SummarizerError, ValueError, TypeError) as err:
+                message = getattr(err, "message", str(err))
+                rid = row.get("id") if isinstance(row, dict) else None
+                report.failed.append({"line": lineno, "id": rid, "error": message})
+                bar.write(f"line {lineno} (id {rid}): skipped: {message}", file=log)
+            else:
+                with lock:
+                    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                    out.flush()  # each finished row survives an interruption
+                report.done += 1
+            bar.update(1)
+    return report
