@@ -58,36 +58,42 @@ class ModelSpec:
 class Seq2SeqModel:
     """A tokenizer and a seq2seq model loaded from a local directory, with batched ``generate``.
 
-    Thread-safe: torch modules may be called from several threads, and the tokenizer is guarded
-    because fast tokenizers are not re-entrant under padding/truncation changes.
+    The transformers backend; :class:`models.ct2.CT2Model` swaps only the forward step. Safe to
+    call from several threads: torch modules are, and the tokenizer is guarded by a lock.
     """
 
     backend = "transformers"
 
     def __init__(self, path: str | Path, spec: ModelSpec) -> None:
-        import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self._torch = torch
         self.spec = spec
         self.model_id = spec.model_id if spec.revision is None else f"{spec.model_id}@{spec.revision}"
         self.path = Path(path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).eval()
+        self.config = AutoConfig.from_pretrained(self.path)
         self._tok_lock = threading.Lock()
         limits = [self.tokenizer.model_max_length]
         for name in ("max_position_embeddings", "n_positions"):
-            value = getattr(self.model.config, name, None)
+            value = getattr(self.config, name, None)
             if isinstance(value, int):
                 limits.append(value)
         # T5 has relative positions and no hard limit; its tokenizer says 512.
         bounded = [v for v in limits if v and v < 1_000_000]
         self.max_input_tokens = int(min(bounded)) if bounded else 512
         # learned/sinusoidal decoder positions bound the output too (T5 has none)
-        positions = getattr(self.model.config, "max_position_embeddings", None)
+        positions = getattr(self.config, "max_position_embeddings", None)
         self.max_output_tokens = int(positions) - 2 if isinstance(positions, int) else 1024
+        self._load_weights()
+
+    def _load_weights(self) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM
+
+        self._torch = torch
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).eval()
 
     # preprocess
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -113,18 +119,25 @@ class Seq2SeqModel:
                                                 clean_up_tokenization_spaces=True)
         return [" ".join(t.split()) for t in texts]
 
-    def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
-        """Outputs for ``texts`` in order, run in length-sorted batches of ``batch_size``."""
+    def _run(self, texts: Sequence[str], settings: GenerationSettings) -> list[str]:
+        """One batch: preprocess -> forward -> postprocess."""
+        return self._decode(self._forward(self._encode(texts), settings))
+
+    def clamp(self, settings: GenerationSettings | None) -> GenerationSettings:
         settings = settings or self.spec.generation
         if settings.max_new_tokens > self.max_output_tokens:
             settings = replace(settings, max_new_tokens=self.max_output_tokens,
                                min_new_tokens=min(settings.min_new_tokens, self.max_output_tokens))
+        return settings
+
+    def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+        """Outputs for ``texts`` in order, run in length-sorted batches of ``batch_size``."""
+        settings = self.clamp(settings)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: list[str] = [""] * len(texts)
         for start in range(0, len(order), settings.batch_size):
             idx = order[start : start + settings.batch_size]
-            decoded = self._decode(self._forward(self._encode([texts[i] for i in idx]), settings))
-            for i, text in zip(idx, decoded):
+            for i, text in zip(idx, self._run([texts[i] for i in idx], settings)):
                 out[i] = text
         return out
 
