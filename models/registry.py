@@ -8,6 +8,7 @@ is downloaded here. :func:`download` is the one place that fetches, called by
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -212,7 +213,7 @@ def load_configured_models(
         key = path.resolve()
         model = loaded.get(key)
         if model is None:
-            model = load_model(path, spec, backend)
+            model = load_model(path, spec, backend, models_dir, threads)
             loaded[key] = model
         model = _respec(model, spec)
         task, lang = slot
@@ -226,8 +227,28 @@ def load_configured_models(
     return summarizers, translators
 
 
-def load_model(path: Path, spec: ModelSpec, backend: str = "transformers") -> Seq2SeqModel:
-    """Load one model with the chosen backend."""
+def ct2_cache_dir(models_dir: str | None) -> Path:
+    """Where CTranslate2 conversions live: beside the models, else the user's cache."""
+    if models_dir:
+        return Path(models_dir) / "ctranslate2"
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bullet-summarizer" / "ctranslate2"
+
+
+def load_model(
+    path: Path, spec: ModelSpec, backend: str = "transformers", models_dir: str | None = None, threads: int = 1
+) -> Seq2SeqModel:
+    """Load one model with the chosen backend (``auto``: CTranslate2 where the architecture converts)."""
+    if backend in ("ctranslate2", "auto"):
+        from .ct2 import CT2Model, convertible
+
+        if convertible(path):
+            return CT2Model(path, spec, ct2_cache_dir(models_dir), threads=threads)
+        if backend == "ctranslate2":
+            raise ModelNotPresent(
+                f"model {spec.ref} has an architecture CTranslate2 does not convert; "
+                f"use SUMMARIZER_BACKEND=transformers or auto",
+                {"model": spec.ref},
+            )
     return Seq2SeqModel(path, spec)
 
 

@@ -1,0 +1,81 @@
+"""Tier 3: the CTranslate2 backend decodes the same tokens as transformers on tiny models of each family."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from models import Engine
+from models.ct2 import CT2Model, convert
+from models.registry import load_configured_models, spec_for
+from models.seq2seq import Seq2SeqModel
+from service import create_app
+
+TEXTS = ["정부는 5일 새 정책을 발표했다.", "The plan starts next year and will change the city.", "좋다."]
+N = 12
+
+
+def _hf_greedy(model: Seq2SeqModel, texts: list[str]) -> list[list[int]]:
+    enc = model._encode(texts)
+    with torch.inference_mode():
+        out = model.model.generate(**enc, num_beams=1, do_sample=False, max_new_tokens=N, min_new_tokens=0,
+                                   no_repeat_ngram_size=0)
+    special = {model.tokenizer.pad_token_id, model.tokenizer.eos_token_id}
+    return [[t for t in row[1:] if t not in special] for row in out.tolist()]
+
+
+def _strip(ids: list[int], model: Seq2SeqModel) -> list[int]:
+    special = {model.tokenizer.pad_token_id, model.tokenizer.eos_token_id}
+    return [t for t in ids if t not in special]
+
+
+@pytest.mark.parametrize("family", ["marian_ko_en", "bart", "t5", "mt5_nc"])
+def test_ctranslate2_decodes_the_same_tokens(tiny_models: dict[str, Path], tmp_path: Path, family: str) -> None:
+    path = tiny_models[family]
+    spec = spec_for(str(path), ("summarize", "en"), path)
+    hf = Seq2SeqModel(path, spec)
+    ct2 = CT2Model(path, spec, tmp_path / "ct2", compute_type="float32")
+    expected = _hf_greedy(hf, TEXTS)
+    got = [_strip(ids, ct2) for ids in ct2.greedy_tokens(TEXTS, N)]
+    for e, g in zip(expected, got):
+        n = min(len(e), len(g), N - 1)  # transformers forces EOS at the length limit; CTranslate2 does not
+        assert e[:n] == g[:n]
+        assert n >= min(len(e), N - 1)
+
+
+def test_conversion_is_cached(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    first = convert(tiny_models["marian_ko_en"], tmp_path)
+    mtime = (first / "model.bin").stat().st_mtime
+    second = convert(tiny_models["marian_ko_en"], tmp_path)
+    assert first == second and (second / "model.bin").stat().st_mtime == mtime
+
+
+def test_backend_switch_keeps_the_response_contract(model_settings, engine: Engine, tmp_path: Path,
+                                                    ko_article: str, en_article: str) -> None:
+    from dataclasses import replace
+
+    from service.runtime import build_engine
+
+    bodies = {}
+    for backend in ("transformers", "ctranslate2"):
+        settings = replace(model_settings, backend=backend, models_dir=str(tmp_path))
+        e = build_engine(settings, base=engine)
+        client = create_app(settings, engine=e).test_client()
+        ko = client.post("/v1/summarize", json={"text": ko_article, "target_lang": "en"}).get_json()
+        en = client.post("/v1/summarize", json={"text": en_article}).get_json()
+        models = client.get("/v1/models").get_json()["models"]
+        assert {m["backend"] for m in models if m["kind"] == "seq2seq"} == {backend}
+        bodies[backend] = (ko, en)
+    for a, b in zip(bodies["transformers"], bodies["ctranslate2"]):
+        assert set(a) == set(b)
+        assert a["method"] == b["method"] and a["models"] == b["models"]
+        assert [bl["sources"] for bl in a["bullets"]] == [bl["sources"] for bl in b["bullets"]] or a["method"] == "abstractive"
+        assert len(a["bullets"]) == len(b["bullets"]) or a["method"] == "abstractive"
+
+
+def test_auto_backend_uses_ctranslate2_where_it_converts(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    summarizers, translators = load_configured_models(
+        {("translate", "ko-en"): str(tiny_models["marian_ko_en"])}, models_dir=str(tmp_path), backend="auto"
+    )
+    assert translators[("ko", "en")].backend == "ctranslate2"
