@@ -72,6 +72,7 @@ class SummaryResult:
     timings_ms: dict[str, float]
     detected: Detection | None = None
     chunks: int | None = None
+    cached: bool = False
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .batching import BatchingModel
 from .errors import ModelNotAllowed, ModelNotPresent
 from .pipeline import AbstractiveSummarizer, Translator
 from .seq2seq import GenerationSettings, ModelSpec, Seq2SeqModel, Seq2SeqSummarizer, Seq2SeqTranslator
@@ -199,8 +200,13 @@ def load_configured_models(
     allow_noncommercial: bool = False,
     backend: str = "transformers",
     threads: int = 1,
+    batch_max_size: int = 8,
+    batch_max_wait_ms: float = 10.0,
 ) -> tuple[dict[str, AbstractiveSummarizer], dict[tuple[str, str], Translator]]:
-    """Load the configured models: summarizers by language, translators by (source, target)."""
+    """Load the configured models: summarizers by language, translators by (source, target).
+
+    Each model is wrapped for dynamic batching across threads (``batch_max_size`` 1 turns it off).
+    """
     resolved = check_configured(configured, models_dir, allow_noncommercial)
     if resolved:
         import torch
@@ -214,6 +220,8 @@ def load_configured_models(
         model = loaded.get(key)
         if model is None:
             model = load_model(path, spec, backend, models_dir, threads)
+            if batch_max_size > 1:
+                model = BatchingModel(model, batch_max_size, batch_max_wait_ms)  # type: ignore[assignment]
             loaded[key] = model
         model = _respec(model, spec)
         task, lang = slot
@@ -253,11 +261,19 @@ def load_model(
 
 
 def _respec(model: object, spec: ModelSpec) -> object:
-    """A shallow copy of a loaded model that reports ``spec`` (same weights, other slot)."""
+    """A view of a loaded model that reports ``spec`` (same weights and batcher, other slot)."""
     if getattr(model, "spec", None) == spec:
         return model
-    import copy
+    return _SpecView(model, spec)
 
-    clone = copy.copy(model)
-    clone.spec = spec  # type: ignore[attr-defined]
-    return clone
+
+class _SpecView:
+    def __init__(self, model: object, spec: ModelSpec) -> None:
+        self._model = model
+        self.spec = spec
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._model, name)
+
+    def generate(self, texts, settings=None):  # noqa: ANN001, ANN201
+        return self._model.generate(texts, settings or self._model.clamp(self.spec.generation))

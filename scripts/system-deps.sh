@@ -2,6 +2,7 @@
 # System packages the tests need (Debian). Run as root by .ci/run; skipped when all are present.
 set -euo pipefail
 PACKAGES=(
+  redis-server
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

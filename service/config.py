@@ -47,6 +47,13 @@ class Settings:
     allow_noncommercial: bool = False
     backend: str = "transformers"
     torch_threads: int = 0  # 0: cores divided by workers, at least 1
+    # dynamic batching of concurrent model calls within a worker
+    batch_max_size: int = 8
+    batch_max_wait_ms: int = 10
+    # result cache: in-process LRU entries (0: off), or Redis shared by replicas
+    cache_size: int = 1024
+    cache_redis_url: str = ""
+    cache_ttl_s: int = 86_400
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

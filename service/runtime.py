@@ -42,15 +42,29 @@ def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
         allow_noncommercial=settings.allow_noncommercial,
         backend=settings.backend,
         threads=settings.torch_threads_effective,
+        batch_max_size=settings.batch_max_size,
+        batch_max_wait_ms=settings.batch_max_wait_ms,
     )
     config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko})
-    return Engine(
+    engine = Engine(
         splitter=base.splitter if base else None,
         detector=base.detector if base else None,
         summarizers=summarizers,
         translators=translators,
         config=config,
     )
+    return with_cache(engine, settings)
+
+
+def with_cache(engine: Engine, settings: Settings) -> Engine:
+    """Wrap ``engine`` in the configured result cache (Redis, else an LRU; none when size is 0)."""
+    from models.cache import CachedEngine, LRUCache, RedisCache
+
+    if settings.cache_redis_url:
+        return CachedEngine(engine, RedisCache(settings.cache_redis_url, settings.cache_ttl_s))  # type: ignore[return-value]
+    if settings.cache_size > 0:
+        return CachedEngine(engine, LRUCache(settings.cache_size))  # type: ignore[return-value]
+    return engine
 
 
 class EngineHolder:

@@ -75,6 +75,7 @@ class SummarizeResponse(BaseModel):
     method: Literal["extractive", "abstractive"]
     models: dict[str, str] = Field(description="Model id per task used, e.g. summarize, translate.")
     chunks: int | None = Field(None, description="Input chunks the abstractive model read.")
+    cached: bool = Field(False, description="Answered from the result cache.")
     timings_ms: dict[str, float]
     request_id: str
 

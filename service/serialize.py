@@ -27,6 +27,7 @@ def summary_to_response(result: SummaryResult, request_id: str) -> SummarizeResp
         method=result.method,  # type: ignore[arg-type]
         models=result.models,
         chunks=result.chunks,
+        cached=result.cached,
         timings_ms=result.timings_ms,
         request_id=request_id,
     )

@@ -1,0 +1,101 @@
+"""Dynamic batching across concurrent requests inside one worker.
+
+Calls for the same model and decoding settings wait up to ``max_wait_ms`` (or until
+``max_batch_size`` texts are queued), run as one ``generate`` batch, and each caller gets its own
+outputs back. Safe under gunicorn's threaded workers: one scheduler thread per model.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .seq2seq import GenerationSettings, Seq2SeqModel
+
+
+def _observe_batch(model: str, size: int) -> None:
+    try:
+        from .metrics import observe_batch
+    except ImportError:  # metrics are optional
+        return
+    observe_batch(model, size)
+
+
+@dataclass(slots=True)
+class _Pending:
+    texts: list[str]
+    settings: GenerationSettings
+    future: Future = field(default_factory=Future)
+    arrived: float = field(default_factory=time.monotonic)
+
+
+class BatchingModel:
+    """Wraps a :class:`Seq2SeqModel`; ``generate`` is batched with other threads' calls."""
+
+    def __init__(self, model: Seq2SeqModel, max_batch_size: int = 8, max_wait_ms: float = 10.0) -> None:
+        self.inner = model
+        self.max_batch_size = max(1, max_batch_size)
+        self.max_wait = max(0.0, max_wait_ms) / 1000.0
+        self._queue: list[_Pending] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._loop, name=f"batcher-{model.model_id}", daemon=True)
+        self._thread.start()
+
+    def __getattr__(self, name: str) -> Any:  # model_id, spec, backend, count_tokens, ...
+        return getattr(self.inner, name)
+
+    def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+        if not texts:
+            return []
+        pending = _Pending(list(texts), self.inner.clamp(settings))
+        with self._cond:
+            self._queue.append(pending)
+            self._cond.notify()
+        return pending.future.result()
+
+    def _take_batch(self) -> list[_Pending]:
+        """Block until a batch is due; return the requests that share the first one's settings."""
+        with self._cond:
+            while not self._queue:
+                self._cond.wait()
+            first = self._queue[0]
+            deadline = first.arrived + self.max_wait
+            while True:
+                same = [p for p in self._queue if p.settings == first.settings]
+                if sum(len(p.texts) for p in same) >= self.max_batch_size:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            batch: list[_Pending] = []
+            size = 0
+            for p in same:
+                if batch and size + len(p.texts) > self.max_batch_size:
+                    break
+                batch.append(p)
+                size += len(p.texts)
+            for p in batch:
+                self._queue.remove(p)
+            return batch
+
+    def _loop(self) -> None:
+        while True:
+            batch = self._take_batch()
+            texts = [t for p in batch for t in p.texts]
+            settings = batch[0].settings
+            _observe_batch(self.inner.model_id, len(texts))
+            try:
+                # one generate call for the whole batch
+                outputs = self.inner.generate(texts, replace(settings, batch_size=max(settings.batch_size, len(texts))))
+            except BaseException as err:  # noqa: BLE001 - every caller gets the error
+                for p in batch:
+                    p.future.set_exception(err)
+                continue
+            at = 0
+            for p in batch:
+                p.future.set_result(outputs[at : at + len(p.texts)])
+                at += len(p.texts)

@@ -1,0 +1,147 @@
+"""Result cache for summaries: a size-bounded in-process LRU, or Redis shared by several replicas.
+
+The key covers everything that changes an answer: a hash of the text, the request parameters,
+the model ids and revisions, the backend and the code's cache version. A cache is a wrapper
+around the engine (:class:`CachedEngine`), not an ``if`` inside the pipeline.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict
+from typing import Any, Protocol
+
+from .bullets import Bullet
+from .pipeline import Engine, SummarizeRequest, SummaryResult
+from .text import Detection, Sentence
+
+CACHE_VERSION = "1"
+
+
+def _observe(hit: bool) -> None:
+    try:
+        from .metrics import observe_cache
+    except ImportError:
+        return
+    observe_cache(hit)
+
+
+class Cache(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+
+class LRUCache:
+    """At most ``max_entries`` values, least recently used evicted first; thread-safe."""
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: str) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class RedisCache:
+    """Values in Redis under ``prefix``, expiring after ``ttl_s``; errors degrade to a miss."""
+
+    def __init__(self, url: str, ttl_s: int = 86_400, prefix: str = "bullets:") -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.ttl_s = ttl_s
+        self.prefix = prefix
+
+    def get(self, key: str) -> str | None:
+        import redis
+
+        try:
+            value = self._client.get(self.prefix + key)
+        except redis.RedisError:
+            return None
+        return value.decode("utf-8") if value is not None else None
+
+    def set(self, key: str, value: str) -> None:
+        import redis
+
+        try:
+            self._client.set(self.prefix + key, value.encode("utf-8"), ex=self.ttl_s)
+        except redis.RedisError:
+            pass
+
+    def ping(self) -> bool:
+        return bool(self._client.ping())
+
+
+def cache_key(req: SummarizeRequest, model_ids: dict[str, str], backend: str, max_chars: dict[str, int]) -> str:
+    text_hash = hashlib.sha256(req.text.encode("utf-8")).hexdigest()
+    params = {
+        "v": CACHE_VERSION, "text": text_hash, "title": req.title, "source_lang": req.source_lang,
+        "target_lang": req.target_lang, "max_bullets": req.max_bullets, "method": req.method,
+        "models": model_ids, "backend": backend, "max_chars": max_chars,
+    }
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+
+
+def result_to_json(result: SummaryResult) -> str:
+    return json.dumps(asdict(result), ensure_ascii=False)
+
+
+def result_from_json(raw: str) -> SummaryResult:
+    data: dict[str, Any] = json.loads(raw)
+    data["bullets"] = [Bullet(b["text"], [Sentence(**s) for s in b["sources"]]) for b in data["bullets"]]
+    data["detected"] = Detection(**data["detected"]) if data["detected"] else None
+    return SummaryResult(**data)
+
+
+class CachedEngine:
+    """An :class:`Engine` whose ``summarize`` answers repeated requests from ``cache``."""
+
+    def __init__(self, engine: Engine, cache: Cache) -> None:
+        self.inner = engine
+        self.cache = cache
+        models: dict[str, str] = {}
+        for lang, s in engine.summarizers.items():
+            models[f"summarize-{lang}"] = s.model_id
+        for (src, tgt), t in engine.translators.items():
+            models[f"translate-{src}-{tgt}"] = t.model_id
+        self._models = models
+        self._backend = ",".join(sorted({getattr(m, "backend", "?") for m in
+                                         [*engine.summarizers.values(), *engine.translators.values()]}))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def summarize(self, req: SummarizeRequest) -> SummaryResult:
+        t0 = time.perf_counter()
+        key = cache_key(req, self._models, self._backend, self.inner.config.max_chars)
+        raw = self.cache.get(key)
+        if raw is not None:
+            _observe(True)
+            result = result_from_json(raw)
+            result.timings_ms = {"cache": round((time.perf_counter() - t0) * 1000, 2)}
+            result.cached = True
+            return result
+        _observe(False)
+        result = self.inner.summarize(req)
+        self.cache.set(key, result_to_json(result))
+        return result

@@ -1,0 +1,172 @@
+"""Dynamic batching and the result cache: correctness under threads, eviction, Redis."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from models import Engine, SummarizeRequest
+from models.batching import BatchingModel
+from models.cache import CachedEngine, LRUCache, RedisCache, cache_key
+from models.registry import spec_for
+from models.seq2seq import Seq2SeqModel
+
+
+class _Recorder:
+    """Wraps a model to record the batch sizes that reach it."""
+
+    def __init__(self, model: Seq2SeqModel) -> None:
+        self.model = model
+        self.sizes: list[int] = []
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.model, name)
+
+    def generate(self, texts, settings=None):  # noqa: ANN001, ANN201
+        self.sizes.append(len(texts))
+        return self.model.generate(texts, settings)
+
+
+@pytest.fixture(scope="module")
+def marian(tiny_models: dict[str, Path]) -> Seq2SeqModel:
+    path = tiny_models["marian_ko_en"]
+    return Seq2SeqModel(path, spec_for(str(path), ("translate", "ko-en"), path))
+
+
+def test_concurrent_calls_are_batched_and_each_gets_its_own_result(marian: Seq2SeqModel) -> None:
+    texts = [f"정부는 {i}일 새 정책을 발표했다." for i in range(1, 9)]
+    expected = {t: marian.generate([t])[0] for t in texts}
+    recorder = _Recorder(marian)
+    batcher = BatchingModel(recorder, max_batch_size=8, max_wait_ms=200)  # type: ignore[arg-type]
+    results: dict[str, str] = {}
+    barrier = threading.Barrier(len(texts))
+
+    def call(text: str) -> None:
+        barrier.wait()
+        results[text] = batcher.generate([text])[0]
+
+    threads = [threading.Thread(target=call, args=(t,)) for t in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == expected
+    assert max(recorder.sizes) > 1  # they ran together
+    assert sum(recorder.sizes) == len(texts)
+
+
+def test_batcher_respects_max_batch_size_and_errors(marian: Seq2SeqModel) -> None:
+    recorder = _Recorder(marian)
+    batcher = BatchingModel(recorder, max_batch_size=2, max_wait_ms=5)  # type: ignore[arg-type]
+    out = batcher.generate(["하나.", "둘.", "셋."])  # one caller with more than a batch still works
+    assert len(out) == 3
+    assert batcher.generate([]) == []
+
+    class Broken:
+        model_id = "broken"
+
+        def clamp(self, settings):  # noqa: ANN001, ANN201
+            return marian.clamp(settings)
+
+        def generate(self, texts, settings=None):  # noqa: ANN001, ANN201
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        BatchingModel(Broken(), 4, 5).generate(["x"])  # type: ignore[arg-type]
+
+
+def test_lru_evicts_least_recently_used() -> None:
+    cache = LRUCache(2)
+    cache.set("a", "1")
+    cache.set("b", "2")
+    assert cache.get("a") == "1"
+    cache.set("c", "3")
+    assert cache.get("b") is None and cache.get("a") == "1" and cache.get("c") == "3"
+    assert len(cache) == 2
+
+
+def test_cache_key_covers_text_params_and_models() -> None:
+    base = SummarizeRequest(text="A text.")
+    k = cache_key(base, {"summarize-en": "m@1"}, "transformers", {"en": 140})
+    assert k == cache_key(SummarizeRequest(text="A text."), {"summarize-en": "m@1"}, "transformers", {"en": 140})
+    for other in (
+        cache_key(SummarizeRequest(text="A text!"), {"summarize-en": "m@1"}, "transformers", {"en": 140}),
+        cache_key(SummarizeRequest(text="A text.", max_bullets=2), {"summarize-en": "m@1"}, "transformers",
+                  {"en": 140}),
+        cache_key(base, {"summarize-en": "m@2"}, "transformers", {"en": 140}),
+        cache_key(base, {"summarize-en": "m@1"}, "ctranslate2", {"en": 140}),
+        cache_key(base, {"summarize-en": "m@1"}, "transformers", {"en": 100}),
+    ):
+        assert other != k
+
+
+def test_cached_engine_answers_repeats(engine: Engine, en_article: str) -> None:
+    cached = CachedEngine(engine, LRUCache(8))
+    first = cached.summarize(SummarizeRequest(text=en_article))
+    second = cached.summarize(SummarizeRequest(text=en_article))
+    assert not first.cached and second.cached
+    assert [b.text for b in first.bullets] == [b.text for b in second.bullets]
+    assert [b.sources for b in first.bullets] == [b.sources for b in second.bullets]
+    assert set(second.timings_ms) == {"cache"}
+    third = cached.summarize(SummarizeRequest(text=en_article, max_bullets=1))
+    assert not third.cached and len(third.bullets) == 1
+
+
+def test_http_reports_cache_hits(client, en_article: str) -> None:
+    from service import Settings, create_app
+    from service.runtime import with_cache
+
+    app = create_app(Settings(), engine=with_cache(client.application.extensions["summarizer"].engine(),
+                                                   Settings(cache_size=16)))
+    c = app.test_client()
+    a = c.post("/v1/summarize", json={"text": en_article}).get_json()
+    b = c.post("/v1/summarize", json={"text": en_article}).get_json()
+    assert a["cached"] is False and b["cached"] is True
+    assert a["bullets"] == b["bullets"]
+
+
+@pytest.fixture()
+def redis_url():
+    server = shutil.which("redis-server")
+    if server is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed (scripts/system-deps.sh installs it)")
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if RedisCache(url).ping():
+                break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_redis_cache_shared_between_engines(redis_url: str, engine: Engine, ko_article: str) -> None:
+    one = CachedEngine(engine, RedisCache(redis_url, ttl_s=60))
+    two = CachedEngine(engine, RedisCache(redis_url, ttl_s=60))  # another replica
+    first = one.summarize(SummarizeRequest(text=ko_article))
+    second = two.summarize(SummarizeRequest(text=ko_article))
+    assert not first.cached and second.cached
+    assert [b.text for b in first.bullets] == [b.text for b in second.bullets]
+    assert second.detected == first.detected
+
+
+def test_redis_down_degrades_to_a_miss(engine: Engine, en_article: str) -> None:
+    cached = CachedEngine(engine, RedisCache("redis://127.0.0.1:1/0"))
+    assert not cached.summarize(SummarizeRequest(text=en_article)).cached
