@@ -1,6 +1,7 @@
 """Text processing and inference for the bullet-point summarizer. No Flask in here."""
 from .bullets import Bullet
 from .errors import (
+    DeadlineExceeded,
     InputRejected,
     ModelNotAllowed,
     ModelNotPresent,
@@ -14,7 +15,7 @@ from .pipeline import Engine, EngineConfig, SummarizeRequest, SummaryResult, Tra
 from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
 
 __all__ = [
-    "Bullet", "Detection", "Engine", "EngineConfig", "InputRejected", "LanguageDetector",
+    "Bullet", "DeadlineExceeded", "Detection", "Engine", "EngineConfig", "InputRejected", "LanguageDetector",
     "ModelNotAllowed", "ModelNotPresent", "ModelUnavailable", "NotReady", "Overloaded", "SUPPORTED_LANGS",
     "Sentence", "SentenceSplitter", "SummarizeRequest", "SummaryResult", "SummarizerError",
     "TranslationResult", "UnsupportedLanguage",

@@ -13,7 +13,7 @@ DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 120}
 
 # --- noise: lines that are never bullet material -------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 
 _NOISE_PATTERNS: dict[str, list[re.Pattern[str]]] = {
@@ -64,6 +64,10 @@ _LEADING_TAGS: dict[str, re.Pattern[str]] = {
 
 def is_noise(sentence: str, lang: str) -> bool:
     """True for bylines, captions, credits, adverts, 'scroll down' lines and e-mail addresses."""
+    if not re.search(r"[^\W\d_]", sentence):  # no letters at all: emoji, digits, symbols
+        return True
+    if len(sentence) > 1_000:  # the patterns look at the ends; keep regex work bounded
+        sentence = sentence[:600] + " " + sentence[-300:]
     if _EMAIL.search(sentence) or _URL.search(sentence):
         return True
     return any(p.search(sentence) for p in _NOISE_PATTERNS.get(lang, []))
@@ -183,7 +187,7 @@ def shorten_ko(text: str, limit: int, kiwi: object | None = None) -> str:
     text = _KO_PAREN.sub("", text)
     if len(text) <= limit:
         return text
-    if kiwi is not None:
+    if kiwi is not None and not re.search(r"\S{200,}", text):
         tokens = kiwi.tokenize(text)  # type: ignore[attr-defined]
         best = None
         for i, t in enumerate(tokens):
@@ -242,6 +246,18 @@ def drop_leading_connective(text: str, lang: str) -> str:
     return rest[0].upper() + rest[1:] if lang == "en" else rest
 
 
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
+def strip_markup(text: str) -> str:
+    """Drop HTML tags and decode entities: pasted markup must not reach a bullet."""
+    if "<" not in text and "&" not in text:
+        return text
+    import html
+
+    return re.sub(r"\s{2,}", " ", html.unescape(_TAG.sub(" ", text))).strip()
+
+
 def shape_bullets(
     items: Sequence[tuple[str, list[Sentence]]],
     lang: str,
@@ -255,7 +271,7 @@ def shape_bullets(
     for text, sources in items:
         if len(out) >= max_bullets:
             break
-        cleaned = balance(shorten(drop_leading_connective(text.strip(), lang), max_chars))
+        cleaned = balance(shorten(drop_leading_connective(strip_markup(text.strip()), lang), max_chars))
         if len(cleaned) > max_chars:
             cleaned = _cut_at_word(cleaned, max_chars)
         if len(cleaned) < 2 or is_noise(cleaned, lang):

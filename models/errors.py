@@ -7,7 +7,8 @@
      ├── ModelNotPresent       a configured model whose files are not on disk (start-up)
      ├── ModelNotAllowed       a non-commercial model without SUMMARIZER_ALLOW_NONCOMMERCIAL
      ├── NotReady              the pipeline is still loading
-     └── Overloaded            too many model calls in flight
+     ├── Overloaded            too many model calls in flight
+     └── DeadlineExceeded      a request ran past its deadline
 """
 from __future__ import annotations
 
@@ -46,4 +47,8 @@ class NotReady(SummarizerError):
 
 
 class Overloaded(SummarizerError):
+    pass
+
+
+class DeadlineExceeded(SummarizerError):
     pass

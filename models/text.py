@@ -61,7 +61,8 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection:
         """Detect ``ko`` or ``en``; raises :class:`UnsupportedLanguage` when neither fits."""
-        sample = text[:5000]
+        first = re.search(r"[A-Za-z\uac00-\ud7a3]", text)
+        sample = text[first.start() : first.start() + 5000] if first else text[:5000]
         hangul, latin = script_shares(sample)
         if hangul + latin == 0:
             raise UnsupportedLanguage(
@@ -80,6 +81,33 @@ class LanguageDetector:
 
 _EN_TERMINAL = re.compile(r"[.!?…][\"'’”)\]]*$")
 _KO_TERMINAL = re.compile(r"(?:다|요|죠|까|냐|자|라|오|음|함|됨|임)[.!?…]*[\"'’”)\]]*$")
+
+
+# Longer lines are split into windows before the sentence splitters see them (pysbd and
+# kiwipiepy slow down badly on one enormous line), and longer "sentences" into pieces.
+MAX_BLOCK = 2_000
+MAX_SENTENCE = 600
+_GIANT_TOKEN = re.compile(r"\S{200,}")  # no language has words this long: garbage, kept away from kiwipiepy
+
+
+def _windows(block: str, limit: int, base: int = 0) -> list[tuple[int, int]]:
+    """(start, end) pieces of ``block`` of at most ``limit`` characters, cut after a sentence end or
+    at a space where possible, else hard; offsets are shifted by ``base``."""
+    if len(block) <= limit:
+        return [(base, base + len(block))]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(block) - start > limit:
+        window = block[start : start + limit]
+        cut = max((m.end() for m in re.finditer(r"[.!?。]\s+", window)), default=0)
+        if cut < limit // 4:
+            cut = window.rfind(" ") + 1
+        if cut < limit // 4:
+            cut = limit
+        spans.append((base + start, base + start + cut))
+        start += cut
+    spans.append((base + start, base + len(block)))
+    return spans
 
 
 class SentenceSplitter:
@@ -112,20 +140,33 @@ class SentenceSplitter:
         """Sentences of ``text`` in order, with offsets into ``text``."""
         out: list[Sentence] = []
         for line in _LINE.finditer(text):
-            block = line.group()
-            if not block.strip():
+            if not line.group().strip():
                 continue
-            for s, e in self._split_block(block, lang):
-                start, end = line.start() + s, line.start() + e
-                sent = text[start:end]
-                complete = bool((_KO_TERMINAL if lang == "ko" else _EN_TERMINAL).search(sent))
-                if lang == "ko" and not complete:
-                    complete = self._ko_has_final_ending(sent)
-                out.append(Sentence(sent, start, end, len(out), complete))
+            for w_start, w_end in _windows(line.group(), MAX_BLOCK):
+                self._split_window(text, line.start() + w_start, line.start() + w_end, lang, out)
         return out
 
+    def _split_window(self, text: str, offset: int, stop: int, lang: str, out: list[Sentence]) -> None:
+        block = text[offset:stop]
+        for s0, e0 in self._split_block(block, lang):
+            for s, e in _windows(block[s0:e0], MAX_SENTENCE, base=s0):
+                start, end = offset + s, offset + e
+                if not text[start:end].strip():
+                    continue
+                while text[start].isspace():
+                    start += 1
+                while text[end - 1].isspace():
+                    end -= 1
+                sent = text[start:end]
+                complete = bool((_KO_TERMINAL if lang == "ko" else _EN_TERMINAL).search(sent))
+                if lang == "ko" and not complete and not _GIANT_TOKEN.search(sent):
+                    complete = self._ko_has_final_ending(sent)
+                out.append(Sentence(sent, start, end, len(out), complete))
+
     def _split_block(self, block: str, lang: str) -> Iterable[tuple[int, int]]:
-        if lang == "ko":
+        if _GIANT_TOKEN.search(block):
+            spans = _windows(block, MAX_SENTENCE)
+        elif lang == "ko":
             spans = [(s.start, s.end) for s in self._kiwi.split_into_sents(block)]
         else:
             with self._lock:
@@ -161,6 +202,7 @@ class SentenceSplitter:
     def tokens(self, sentences: list[str], lang: str) -> list[list[str]]:
         """Content tokens per sentence for similarity: Korean morphemes, English word stems."""
         if lang == "ko":
+            sentences = [_GIANT_TOKEN.sub(lambda m: m.group()[:20], s) for s in sentences]
             return [
                 [f"{t.form}/{t.tag[0]}" for t in toks if t.tag in _KO_CONTENT_TAGS]
                 for toks in self._kiwi.tokenize(sentences)

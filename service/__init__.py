@@ -64,10 +64,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return resp
 
     register_error_handlers(app)
-    from . import observability
+    from . import observability, security
     from .api import bp as api_bp
     from .web import bp as web_bp
 
+    security.init_app(app, settings)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     observability.init_app(app, settings)

@@ -2,19 +2,29 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from models import SummarizeRequest
+from models import SummarizeRequest, SummarizerError
 
-from .errors import ApiError
+from .errors import ApiError, describe
 from .runtime import EngineHolder
-from .schemas import ModelsResponse, SummarizeBody, TranslateBody
+from .schemas import (
+    BatchItemResult,
+    ErrorBody,
+    ModelsResponse,
+    SummarizeBatchBody,
+    SummarizeBatchResponse,
+    SummarizeBody,
+    TranslateBody,
+)
 from .serialize import summary_to_response, translation_to_response
 
 bp = Blueprint("api", __name__)
+log = logging.getLogger("service.api")
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -85,6 +95,42 @@ def summarize() -> Response:
     g.log_fields.update(source_lang=result.source_lang, target_lang=result.target_lang,
                         method=result.method)
     return _json(summary_to_response(result, g.request_id))
+
+
+@bp.post("/v1/summarize/batch")
+def summarize_batch() -> Response:
+    body = parse_body(SummarizeBatchBody)
+    settings = current_app.config["SETTINGS"]
+    if len(body.items) > settings.batch_max_items:
+        raise ApiError(422, "validation_error",
+                       f"items: at most {settings.batch_max_items} articles per batch (got {len(body.items)})",
+                       {"field": "items", "limit": settings.batch_max_items})
+    engine = _holder().engine()
+    results = [_batch_item(engine, i, item, settings.max_text_chars) for i, item in enumerate(body.items)]
+    g.log_fields = {"items": len(results), "failed": sum(r.status != 200 for r in results)}
+    return _json(SummarizeBatchResponse(results=results, request_id=g.request_id))
+
+
+def _batch_item(engine: Any, index: int, item: dict, max_text_chars: int) -> BatchItemResult:
+    """One item's result or its error, in the shape and status it would have had alone."""
+    try:
+        parsed = SummarizeBody.model_validate(item, context={"max_text_chars": max_text_chars})
+        result = engine.summarize(SummarizeRequest(**parsed.model_dump()))
+        return BatchItemResult(index=index, status=200, result=summary_to_response(result, g.request_id))
+    except ValidationError as err:
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in err.errors(include_url=False, include_input=False))
+        return BatchItemResult(index=index, status=422,
+                               error=ErrorBody(code="validation_error", message=message))
+    except SummarizerError as err:
+        status, code, _ = describe(err)
+        if status == 500:
+            log.exception("batch item failed", extra={"request_id": g.request_id, "index": index})
+            return BatchItemResult(index=index, status=500, error=ErrorBody(
+                code="internal_error", message="internal error; quote the request_id when reporting it"))
+        return BatchItemResult(index=index, status=status,
+                               error=ErrorBody(code=code, message=err.message, details=err.details))
 
 
 @bp.post("/v1/translate")

@@ -54,6 +54,14 @@ class Settings:
     cache_size: int = 1024
     cache_redis_url: str = ""
     cache_ttl_s: int = 86_400
+    # protection
+    api_keys: str = ""  # comma-separated; empty with no keys file: no authentication
+    api_keys_file: str = ""  # lines of salt$sha256(salt+key)
+    rate_limit_per_minute: int = 0  # per key, or per client address without keys; 0: off
+    rate_limit_redis_url: str = ""
+    max_inflight: int = 0  # engine calls at once per worker; 0: 2 x threads
+    request_timeout_s: float = 60.0
+    batch_max_items: int = 16
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -101,6 +109,8 @@ def _coerce(name: str, raw: str, typ: Any) -> Any:
     try:
         if typ == "int":
             return int(raw)
+        if typ == "float":
+            return float(raw)
         if typ == "bool":
             lowered = raw.lower()
             if lowered in ("1", "true", "yes", "on"):

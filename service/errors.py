@@ -11,6 +11,7 @@ from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from models.errors import (
+    DeadlineExceeded,
     InputRejected,
     ModelNotAllowed,
     ModelNotPresent,
@@ -44,6 +45,7 @@ _DOMAIN: dict[type[SummarizerError], tuple[int, str, int | None]] = {
     ModelNotAllowed: (503, "model_not_allowed", None),
     NotReady: (503, "not_ready", 5),
     Overloaded: (503, "overloaded", 1),
+    DeadlineExceeded: (504, "deadline_exceeded", None),
 }
 
 _HTTP_CODES = {
@@ -70,6 +72,14 @@ def error_response(
     return resp
 
 
+def describe(err: SummarizerError) -> tuple[int, str, int | None]:
+    """Status, code and Retry-After seconds for a domain error (500 for an unmapped one)."""
+    for cls in type(err).__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]  # type: ignore[index]
+    return 500, "internal_error", None
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(err: ApiError) -> Response:
@@ -77,11 +87,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SummarizerError)
     def _domain(err: SummarizerError) -> Response:
-        for cls in type(err).__mro__:
-            if cls in _DOMAIN:
-                status, code, retry = _DOMAIN[cls]  # type: ignore[index]
-                return error_response(status, code, err.message, err.details, retry)
-        return _internal(err)
+        status, code, retry = describe(err)
+        if status == 500:
+            return _internal(err)
+        return error_response(status, code, err.message, err.details, retry)
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:

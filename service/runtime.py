@@ -53,7 +53,15 @@ def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
         translators=translators,
         config=config,
     )
-    return with_cache(engine, settings)
+    return with_guard(with_cache(engine, settings), settings)
+
+
+def with_guard(engine: Engine, settings: Settings) -> Engine:
+    """Bound the engine calls in flight in this worker and give each a deadline."""
+    from models.guard import GuardedEngine
+
+    inflight = settings.max_inflight or 2 * settings.threads
+    return GuardedEngine(engine, inflight, settings.request_timeout_s)  # type: ignore[return-value]
 
 
 def with_cache(engine: Engine, settings: Settings) -> Engine:

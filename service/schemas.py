@@ -41,6 +41,12 @@ class SummarizeBody(_Strict):
     _text = field_validator("text")(_check_text)
 
 
+class SummarizeBatchBody(_Strict):
+    """POST /v1/summarize/batch: each item is validated on its own; a bad one fails alone."""
+
+    items: list[dict] = Field(min_length=1, description="Objects shaped like a /v1/summarize body.")
+
+
 class TranslateBody(_Strict):
     """POST /v1/translate."""
 
@@ -77,6 +83,18 @@ class SummarizeResponse(BaseModel):
     chunks: int | None = Field(None, description="Input chunks the abstractive model read.")
     cached: bool = Field(False, description="Answered from the result cache.")
     timings_ms: dict[str, float]
+    request_id: str
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: int = Field(description="The HTTP status this item would have had on its own.")
+    result: SummarizeResponse | None = None
+    error: "ErrorBody | None" = None
+
+
+class SummarizeBatchResponse(BaseModel):
+    results: list[BatchItemResult]
     request_id: str
 
 
@@ -119,3 +137,7 @@ class ErrorBody(BaseModel):
 class ErrorResponse(BaseModel):
     error: ErrorBody
     request_id: str | None = None
+
+
+BatchItemResult.model_rebuild()
+SummarizeBatchResponse.model_rebuild()
