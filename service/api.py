@@ -62,6 +62,10 @@ def parse_body(model: type[B]) -> B:
         raise ApiError(400, "bad_request", "JSON is nested too deeply") from None
     except ValueError as err:
         raise ApiError(400, "bad_request", f"malformed JSON: {err}") from None
+    try:  # \ud800-style escapes decode to lone surrogates, which no text pipeline can encode
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "bad_request", "JSON strings must be valid Unicode (lone surrogate escape)") from None
     if not isinstance(data, dict):
         raise ApiError(422, "validation_error", "the JSON body must be an object",
                        {"got": type(data).__name__})

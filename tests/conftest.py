@@ -1,11 +1,17 @@
 """Fixture chain: one engine per session (kiwipiepy is slow to build), an app and client per test."""
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from models import Engine
+from models.cache import RedisCache
 from service import Settings, create_app
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -92,3 +98,28 @@ def model_engine(model_settings: Settings, engine: Engine) -> Engine:
 @pytest.fixture()
 def model_client(model_settings: Settings, model_engine: Engine):
     return create_app(model_settings, engine=model_engine).test_client()
+
+
+@pytest.fixture()
+def redis_url():
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed (scripts/system-deps.sh installs it)")
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if RedisCache(url).ping():
+                break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)

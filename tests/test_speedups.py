@@ -1,11 +1,7 @@
 """Dynamic batching and the result cache: correctness under threads, eviction, Redis."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -128,33 +124,6 @@ def test_http_reports_cache_hits(client, en_article: str) -> None:
     b = c.post("/v1/summarize", json={"text": en_article}).get_json()
     assert a["cached"] is False and b["cached"] is True
     assert a["bullets"] == b["bullets"]
-
-
-@pytest.fixture()
-def redis_url():
-    server = shutil.which("redis-server")
-    if server is None:
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed (scripts/system-deps.sh installs it)")
-        pytest.skip("redis-server is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if RedisCache(url).ping():
-                break
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 def test_redis_cache_shared_between_engines(redis_url: str, engine: Engine, ko_article: str) -> None:
