@@ -32,7 +32,7 @@ def convertible(path: str | Path) -> bool:
         import ctranslate2  # noqa: F401
     except ImportError:
         return False
-    return AutoConfig.from_pretrained(path).model_type in CONVERTIBLE
+    return AutoConfig.from_pretrained(path, local_files_only=True).model_type in CONVERTIBLE  # nosec B615
 
 
 def _fingerprint(path: Path, quantization: str) -> str:
@@ -93,8 +93,8 @@ def _check_untied_head(path: Path, converted: Path) -> None:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
+    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)  # nosec B615
+    model = AutoModelForSeq2SeqLM.from_pretrained(path, local_files_only=True).eval()  # nosec B615
     src_ids = tok("The plan starts next year.")["input_ids"]
     tgt_ids = tok("The plan.")["input_ids"]
     start = model.config.decoder_start_token_id

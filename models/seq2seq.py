@@ -2,7 +2,9 @@
 
 transformers 5 removed the summarization and translation pipelines, so this calls
 ``AutoModelForSeq2SeqLM.generate()`` directly, under ``torch.inference_mode()``, in batches.
-Long inputs are never silently truncated: :class:`Seq2SeqSummarizer` chunks on sentence
+Weights load with ``local_files_only=True`` from a directory the registry resolved (hence the
+``nosec B615``: nothing is fetched, so there is no revision to pin here). Long inputs are never
+silently truncated: :class:`Seq2SeqSummarizer` chunks on sentence
 boundaries to the model's input limit and merges the chunk summaries (map-reduce).
 """
 from __future__ import annotations
@@ -72,8 +74,8 @@ class Seq2SeqModel:
         self.spec = spec
         self.model_id = spec.model_id if spec.revision is None else f"{spec.model_id}@{spec.revision}"
         self.path = Path(path)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.config = AutoConfig.from_pretrained(self.path)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)  # nosec B615
+        self.config = AutoConfig.from_pretrained(self.path, local_files_only=True)  # nosec B615
         self._tok_lock = threading.Lock()
         limits = [self.tokenizer.model_max_length]
         for name in ("max_position_embeddings", "n_positions"):
@@ -93,7 +95,7 @@ class Seq2SeqModel:
         from transformers import AutoModelForSeq2SeqLM
 
         self._torch = torch
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).eval()
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path, local_files_only=True).eval()  # nosec B615
 
     # preprocess
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,16 +26,19 @@ def start_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> t
     """Start ``python -m service serve`` and wait until /readyz says ready."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    # the server's logs go to a file: a pipe nobody reads fills up and blocks the workers
+    log = tempfile.NamedTemporaryFile(prefix="summarizer-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    proc.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"server exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
         try:
             if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return proc, base
@@ -46,6 +50,15 @@ def start_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> t
 
 
 def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        _stop(proc)
+    finally:
+        log_path = getattr(proc, "log_path", None)
+        if log_path:
+            Path(log_path).unlink(missing_ok=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
