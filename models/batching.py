@@ -13,15 +13,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .metrics import observe_batch
 from .seq2seq import GenerationSettings, Seq2SeqModel
-
-
-def _observe_batch(model: str, size: int) -> None:
-    try:
-        from .metrics import observe_batch
-    except ImportError:  # metrics are optional
-        return
-    observe_batch(model, size)
 
 
 @dataclass(slots=True)
@@ -87,7 +80,7 @@ class BatchingModel:
             batch = self._take_batch()
             texts = [t for p in batch for t in p.texts]
             settings = batch[0].settings
-            _observe_batch(self.inner.model_id, len(texts))
+            observe_batch(self.inner.model_id, len(texts))
             try:
                 # one generate call for the whole batch
                 outputs = self.inner.generate(texts, replace(settings, batch_size=max(settings.batch_size, len(texts))))

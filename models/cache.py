@@ -15,18 +15,11 @@ from dataclasses import asdict
 from typing import Any, Protocol
 
 from .bullets import Bullet
+from .metrics import observe_cache
 from .pipeline import Engine, SummarizeRequest, SummaryResult
 from .text import Detection, Sentence
 
 CACHE_VERSION = "1"
-
-
-def _observe(hit: bool) -> None:
-    try:
-        from .metrics import observe_cache
-    except ImportError:
-        return
-    observe_cache(hit)
 
 
 class Cache(Protocol):
@@ -136,12 +129,12 @@ class CachedEngine:
         key = cache_key(req, self._models, self._backend, self.inner.config.max_chars)
         raw = self.cache.get(key)
         if raw is not None:
-            _observe(True)
+            observe_cache(True)
             result = result_from_json(raw)
             result.timings_ms = {"cache": round((time.perf_counter() - t0) * 1000, 2)}
             result.cached = True
             return result
-        _observe(False)
+        observe_cache(False)
         result = self.inner.summarize(req)
         self.cache.set(key, result_to_json(result))
         return result

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .metrics import observe_inference
 from .pipeline import AbstractiveSummary
 
 log = logging.getLogger("models.seq2seq")
@@ -139,7 +141,10 @@ class Seq2SeqModel:
         out: list[str] = [""] * len(texts)
         for start in range(0, len(order), settings.batch_size):
             idx = order[start : start + settings.batch_size]
-            for i, text in zip(idx, self._run([texts[i] for i in idx], settings)):
+            t0 = time.perf_counter()
+            outputs = self._run([texts[i] for i in idx], settings)
+            observe_inference(self.model_id, self.backend, time.perf_counter() - t0)
+            for i, text in zip(idx, outputs):
                 out[i] = text
         return out
 

@@ -15,6 +15,11 @@ def _serve(args: argparse.Namespace) -> int:
         if value is not None:
             env[f"SUMMARIZER_{name}"] = str(value)
     Settings.from_env(env)  # fail fast on a bad setting, before gunicorn starts
+    if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        # one fresh folder per server: the workers' metrics files are summed by /metrics
+        import tempfile
+
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="summarizer-metrics-")
     argv = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
             "service.wsgi:app"]
     os.execve(sys.executable, argv, env)

@@ -97,7 +97,8 @@ def summarize() -> Response:
                     "method": body.method, "chars": len(body.text)}
     result = _holder().engine().summarize(SummarizeRequest(**body.model_dump()))
     g.log_fields.update(source_lang=result.source_lang, target_lang=result.target_lang,
-                        method=result.method)
+                        method=result.method, cached=result.cached)
+    g.timings_ms = result.timings_ms
     return _json(summary_to_response(result, g.request_id))
 
 
@@ -143,6 +144,7 @@ def translate() -> Response:
     result = _holder().engine().translate(body.text, body.source_lang, body.target_lang)
     g.log_fields = {"source_lang": result.source_lang, "target_lang": result.target_lang,
                     "chars": len(body.text)}
+    g.timings_ms = result.timings_ms
     return _json(translation_to_response(result, g.request_id))
 
 

@@ -38,6 +38,7 @@ class Settings:
     load_in_background: bool = True
     log_level: str = "INFO"
     log_text: bool = False
+    metrics_token: str = ""  # when set, /metrics needs Authorization: Bearer <token>
     # models (empty: the task is not served by a model)
     model_summarize_en: str = ""
     model_summarize_ko: str = ""

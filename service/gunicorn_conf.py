@@ -25,6 +25,20 @@ preload_app = False
 accesslog = None  # the app logs one JSON line per request itself (service.access)
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+# gunicorn's own lines (boot, worker exits) as JSON too, like the app's
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}},
+    # gunicorn's defaults name these handlers; redefined here with the JSON formatter
+    "handlers": {name: {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+                 for name in ("console", "error_console")},
+    "root": {"level": _settings.log_level, "handlers": ["console"]},
+    "loggers": {"gunicorn.error": {"handlers": ["error_console"], "level": _settings.log_level, "propagate": False},
+                "gunicorn.access": {"handlers": ["console"], "level": _settings.log_level, "propagate": False}},
+}
 limit_request_line = 8190
 
 
@@ -36,3 +50,13 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
         torch.set_num_interop_threads(1)
     except (ImportError, RuntimeError):
         pass
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
+    """A dead worker's live gauges must stop counting in /metrics."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,10 +1,83 @@
-"""Metrics and API docs wiring (filled in by the shipping issue)."""
+"""Prometheus metrics, /metrics, /openapi.json and the offline /docs page.
+
+Several gunicorn workers share one /metrics through prometheus-client's multiprocess mode: the
+serve command points PROMETHEUS_MULTIPROC_DIR at a fresh folder before the workers start, and
+gunicorn's ``child_exit`` hook marks dead workers (service/gunicorn_conf.py).
+"""
 from __future__ import annotations
 
-from flask import Flask
+import hmac
+import os
+import time
+
+from flask import Flask, Response, g, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from .config import Settings
+from .errors import error_response
+from .openapi import openapi_document
+
+REQUESTS = Counter("summarizer_http_requests_total", "HTTP requests", ["route", "method", "status"])
+LATENCY = Histogram(
+    "summarizer_http_request_duration_seconds", "HTTP request latency", ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+STAGE_LATENCY = Histogram(
+    "summarizer_stage_duration_seconds", "Pipeline stage latency (detect, split, summarize, shape, translate)",
+    ["route", "stage"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+IN_FLIGHT = Gauge("summarizer_http_requests_in_flight", "Requests being handled", multiprocess_mode="livesum")
+
+
+def _registry() -> CollectorRegistry | None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return None  # the process's default registry
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Attach metrics, /openapi.json and /docs to ``app``."""
+    """Attach request metrics, /metrics, /openapi.json and /docs to ``app``."""
+    from flask_swagger_ui import get_swaggerui_blueprint
+
+    @app.before_request
+    def _start() -> None:
+        g.metrics_t0 = time.perf_counter()
+        IN_FLIGHT.inc()
+        g.in_flight = True
+
+    @app.after_request
+    def _record(resp: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(route=route, method=request.method, status=str(resp.status_code)).inc()
+        LATENCY.labels(route=route).observe(time.perf_counter() - g.get("metrics_t0", time.perf_counter()))
+        for stage, ms in (g.get("timings_ms") or {}).items():
+            STAGE_LATENCY.labels(route=route, stage=stage).observe(ms / 1000)
+        return resp
+
+    @app.teardown_request
+    def _done(_exc: BaseException | None) -> None:
+        if g.pop("in_flight", False):
+            IN_FLIGHT.dec()
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        if settings.metrics_token:
+            auth = request.headers.get("Authorization", "")
+            given = auth[7:] if auth.lower().startswith("bearer ") else ""
+            if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
+                resp = error_response(401, "unauthorized", "send Authorization: Bearer <metrics token>")
+                resp.headers["WWW-Authenticate"] = "Bearer"
+                return resp
+        registry = _registry()
+        body = generate_latest(registry) if registry is not None else generate_latest()
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document())
+
+    app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "Bullets API"}))
