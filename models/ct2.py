@@ -171,7 +171,7 @@ class CT2Model(Seq2SeqModel):
             out = []
             for r in results:
                 token_ids = self.tokenizer.convert_tokens_to_ids(r.hypotheses[0])
-                text = self.tokenizer.decode(token_ids, skip_special_tokens=True, clean_up_tokenization_spaces=True)
+                text = self.tokenizer.decode(token_ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
                 out.append(" ".join(text.split()))
         return out
 

@@ -120,7 +120,7 @@ class Seq2SeqModel:
     def _decode(self, output: Any) -> list[str]:
         with self._tok_lock:
             texts = self.tokenizer.batch_decode(output, skip_special_tokens=True,
-                                                clean_up_tokenization_spaces=True)
+                                                clean_up_tokenization_spaces=False)
         return [" ".join(t.split()) for t in texts]
 
     def _run(self, texts: Sequence[str], settings: GenerationSettings) -> list[str]:

@@ -1,9 +1,18 @@
 """Request and response types with their limits. The OpenAPI document is generated from these."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
 
 MAX_BULLETS = 10
 MAX_TITLE_CHARS = 1_000
@@ -11,6 +20,13 @@ MAX_TITLE_CHARS = 1_000
 SourceLang = Literal["auto", "ko", "en"]
 TargetLang = Literal["ko", "en"]
 MethodName = Literal["auto", "extractive", "abstractive"]
+
+
+def _integral(value: object) -> object:
+    """JSON has one number type: 3.0 is the integer 3 (JSON Schema agrees); 2.5 and "3" stay wrong."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class _Strict(BaseModel):
@@ -35,7 +51,7 @@ class SummarizeBody(_Strict):
     title: StrictStr | None = Field(None, max_length=MAX_TITLE_CHARS, description="Optional headline.")
     source_lang: SourceLang = "auto"
     target_lang: TargetLang | None = Field(None, description="Default: the source language.")
-    max_bullets: StrictInt = Field(3, ge=1, le=MAX_BULLETS)
+    max_bullets: Annotated[StrictInt, BeforeValidator(_integral)] = Field(3, ge=1, le=MAX_BULLETS)
     method: MethodName = "auto"
 
     _text = field_validator("text")(_check_text)
