@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 .venv/bin/ruff check .
+bash scripts/lint-deploy.sh
 .venv/bin/bandit -q -r models service -ll   # medium and high severity fail the build
 # Known vulnerabilities in the installed packages. Where the vulnerability service cannot be
 # reached (these machines see only package indexes), packages are listed as skipped, not passed.

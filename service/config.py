@@ -45,6 +45,7 @@ class Settings:
     model_translate_ko_en: str = ""
     model_translate_en_ko: str = ""
     models_dir: str = ""
+    preset: str = ""  # a model preset (models/registry.py) filling every SUMMARIZER_MODEL_* left unset
     allow_noncommercial: bool = False
     backend: str = "transformers"
     torch_threads: int = 0  # 0: cores divided by workers, at least 1

@@ -14,12 +14,20 @@ from .schemas import ModelInfo
 log = logging.getLogger("service.runtime")
 
 def configured_models(settings: Settings) -> dict[tuple[str, str], str]:
-    return {
+    """Model per slot: the SUMMARIZER_MODEL_* variable, else the preset's choice, else none."""
+    from models.errors import ModelNotPresent
+    from models.registry import PRESETS
+
+    if settings.preset and settings.preset not in PRESETS:
+        raise ModelNotPresent(f"SUMMARIZER_PRESET={settings.preset!r} is not a preset; known: {', '.join(PRESETS)}")
+    preset = PRESETS.get(settings.preset, {})
+    explicit = {
         ("summarize", "en"): settings.model_summarize_en,
         ("summarize", "ko"): settings.model_summarize_ko,
         ("translate", "ko-en"): settings.model_translate_ko_en,
         ("translate", "en-ko"): settings.model_translate_en_ko,
     }
+    return {slot: ref or preset.get(slot, "") for slot, ref in explicit.items()}
 
 
 def check_models(settings: Settings) -> None:

@@ -176,3 +176,14 @@ def test_real_server_with_tiny_models(tiny_models: dict[str, Path], ko_article: 
         assert tr.status_code == 200 and tr.json()["sentences"]
     finally:
         stop_server(proc)
+
+
+def test_preset_fills_unset_slots_only() -> None:
+    from service.runtime import configured_models
+
+    slots = configured_models(Settings(preset="translate", model_translate_ko_en="/my/own/model"))
+    assert slots[("translate", "ko-en")] == "/my/own/model"
+    assert slots[("translate", "en-ko")] == "Helsinki-NLP/opus-mt-tc-big-en-ko"
+    assert slots[("summarize", "en")] == ""
+    with pytest.raises(ModelNotPresent, match="not a preset"):
+        configured_models(Settings(preset="nope"))
