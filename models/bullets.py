@@ -55,7 +55,7 @@ _NOISE_PATTERNS: dict[str, list[re.Pattern[str]]] = {
 # Agency tags and bylines that open a sentence: stripped, the rest of the sentence kept.
 _LEADING_TAGS: dict[str, re.Pattern[str]] = {
     "ko": re.compile(
-        r"^\s*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z ]{1,12}\s*[\])】]\s*)?"
+        r"^[^\w(\[【]*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z ]{1,12}\s*[\])】]\s*)?"
         r"(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=\s*)?"
     ),
     "en": re.compile(r"^\s*(?:\(CNN\)|[A-Z][A-Za-z .]{1,30}\((?:CNN|AP|Reuters|AFP)\))\s*(?:--|—|-)?\s*"),

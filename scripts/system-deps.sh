@@ -3,6 +3,9 @@
 set -euo pipefail
 PACKAGES=(
   redis-server
+  chromium
+  chromium-driver
+  fonts-noto-cjk
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
