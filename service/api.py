@@ -74,13 +74,17 @@ def parse_body(model: type[B]) -> B:
             data, context={"max_text_chars": current_app.config["SETTINGS"].max_text_chars}
         )
     except ValidationError as err:
-        problems = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "body",
-             "message": e["msg"].removeprefix("Value error, ")}
-            for e in err.errors(include_url=False, include_input=False)
-        ]
-        message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        message, problems = validation_message(err)
         raise ApiError(422, "validation_error", message, {"errors": problems}) from None
+
+
+def validation_message(err: ValidationError) -> tuple[str, list[dict[str, str]]]:
+    """One message naming each bad field and its limit, and the problems one by one."""
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"].removeprefix("Value error, ")}
+        for e in err.errors(include_url=False, include_input=False)
+    ]
+    return "; ".join(f"{p['field']}: {p['message']}" for p in problems), problems
 
 
 def _json(model: BaseModel, status: int = 200) -> Response:
@@ -123,11 +127,9 @@ def _batch_item(engine: Any, index: int, item: dict, max_text_chars: int) -> Bat
         result = engine.summarize(SummarizeRequest(**parsed.model_dump()))
         return BatchItemResult(index=index, status=200, result=summary_to_response(result, g.request_id))
     except ValidationError as err:
-        message = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in err.errors(include_url=False, include_input=False))
+        message, problems = validation_message(err)
         return BatchItemResult(index=index, status=422,
-                               error=ErrorBody(code="validation_error", message=message))
+                               error=ErrorBody(code="validation_error", message=message, details={"errors": problems}))
     except SummarizerError as err:
         status, code, _ = describe(err)
         if status == 500:
