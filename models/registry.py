@@ -16,7 +16,14 @@ from pathlib import Path
 from .batching import BatchingModel
 from .errors import ModelNotAllowed, ModelNotPresent
 from .pipeline import AbstractiveSummarizer, Translator
-from .seq2seq import GenerationSettings, ModelSpec, Seq2SeqModel, Seq2SeqSummarizer, Seq2SeqTranslator
+from .seq2seq import (
+    GenerationSettings,
+    ModelSpec,
+    QuantizedSeq2SeqModel,
+    Seq2SeqModel,
+    Seq2SeqSummarizer,
+    Seq2SeqTranslator,
+)
 
 log = logging.getLogger("models.registry")
 
@@ -257,6 +264,8 @@ def load_model(
                 f"use SUMMARIZER_BACKEND=transformers or auto",
                 {"model": spec.ref},
             )
+    if backend == "transformers-int8":
+        return QuantizedSeq2SeqModel(path, spec)
     return Seq2SeqModel(path, spec)
 
 

@@ -90,8 +90,8 @@ class Settings:
             (self.max_chars_en >= 40, "SUMMARIZER_MAX_CHARS_EN must be at least 40"),
             (self.max_chars_ko >= 30, "SUMMARIZER_MAX_CHARS_KO must be at least 30"),
             (
-                self.backend in ("transformers", "ctranslate2", "auto"),
-                "SUMMARIZER_BACKEND must be transformers, ctranslate2 or auto",
+                self.backend in ("transformers", "transformers-int8", "ctranslate2", "auto"),
+                "SUMMARIZER_BACKEND must be transformers, transformers-int8, ctranslate2 or auto",
             ),
         ]
         for ok, message in checks:

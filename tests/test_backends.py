@@ -58,7 +58,7 @@ def test_backend_switch_keeps_the_response_contract(model_settings, engine: Engi
     from service.runtime import build_engine
 
     bodies = {}
-    for backend in ("transformers", "ctranslate2"):
+    for backend in ("transformers", "transformers-int8", "ctranslate2"):
         settings = replace(model_settings, backend=backend, models_dir=str(tmp_path))
         e = build_engine(settings, base=engine)
         client = create_app(settings, engine=e).test_client()
@@ -67,7 +67,8 @@ def test_backend_switch_keeps_the_response_contract(model_settings, engine: Engi
         models = client.get("/v1/models").get_json()["models"]
         assert {m["backend"] for m in models if m["kind"] == "seq2seq"} == {backend}
         bodies[backend] = (ko, en)
-    for a, b in zip(bodies["transformers"], bodies["ctranslate2"]):
+    for a, b in [*zip(bodies["transformers"], bodies["ctranslate2"]),
+                 *zip(bodies["transformers"], bodies["transformers-int8"])]:
         assert set(a) == set(b)
         assert a["method"] == b["method"] and a["models"] == b["models"]
         for body in (a, b):
