@@ -80,4 +80,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     def openapi() -> Response:
         return jsonify(openapi_document())
 
-    app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "Bullets API"}))
+    # Swagger UI 5 (OpenAPI 3.1) from the flask-swagger-ui package's own files: nothing from a CDN, and
+    # validatorUrl None so the page never sends the document's address to validator.swagger.io
+    app.register_blueprint(get_swaggerui_blueprint(
+        "/docs", "/openapi.json", config={"app_name": "Bullets API", "validatorUrl": None}))

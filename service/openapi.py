@@ -20,17 +20,30 @@ _MODELS: list[type[BaseModel]] = [
     schemas.TranslateBody, schemas.TranslateResponse, schemas.ModelsResponse, schemas.ErrorResponse,
 ]
 
+# every error a route can answer with, all in the ErrorResponse shape
 _ERRORS = {
-    "400": "Malformed JSON, invalid UTF-8, duplicate keys",
-    "401": "API key missing (when keys are configured)",
+    "400": "Malformed JSON, invalid UTF-8, lone surrogate escapes, duplicate keys, nesting too deep",
+    "401": "API key missing (when keys are configured), or the metrics token for /metrics",
     "403": "API key not valid",
+    "404": "No such route",
+    "405": "Method not allowed on this route (see `details.allowed` and the `Allow` header)",
     "413": "Body over the size limit (checked before parsing)",
     "415": "Body not sent as application/json",
-    "422": "A field is missing, of the wrong type or out of range; the language is not supported",
+    "422": "A field is missing, of the wrong type or out of range; the language is not supported; "
+           "nothing in the text can become a bullet",
     "429": "Rate limit exceeded (Retry-After)",
     "500": "Internal error (quote the request_id)",
     "503": "Model not configured, still loading, or too busy (Retry-After)",
     "504": "The request ran past its deadline",
+}
+_ANY_ROUTE = ("404", "405", "500")  # unknown path, wrong method, a bug: possible everywhere
+_API_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "504")
+
+_REQUEST_ID_HEADER = {"$ref": "#/components/headers/X-Request-ID"}
+_STATUS_SCHEMA = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "error": {"type": ["string", "null"]}},
+    "required": ["status"],
 }
 
 
@@ -42,35 +55,49 @@ def _json_content(model: type[BaseModel]) -> dict[str, Any]:
     return {"application/json": {"schema": _ref(model)}}
 
 
+def _ok(content: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "headers": {"X-Request-ID": _REQUEST_ID_HEADER}, "content": content}
+
+
 def _errors(*codes: str) -> dict[str, Any]:
-    return {c: {"description": _ERRORS[c], "content": _json_content(schemas.ErrorResponse)} for c in codes}
+    return {c: {"$ref": f"#/components/responses/Error{c}"} for c in sorted({*codes, *_ANY_ROUTE})}
 
 
 def _post(summary: str, body: type[BaseModel], response: type[BaseModel]) -> dict[str, Any]:
     return {"post": {
         "summary": summary,
         "requestBody": {"required": True, "content": _json_content(body)},
-        "responses": {"200": {"description": "OK", "content": _json_content(response)},
-                      **_errors("400", "401", "403", "413", "415", "422", "429", "500", "503", "504")},
+        "responses": {"200": _ok(_json_content(response)), **_errors(*_API_ERRORS)},
         "security": [{}, {"bearer": []}, {"apiKey": []}],
     }}
 
 
-def _status(summary: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    schema = {"type": "object", "properties": {"status": {"type": "string"}, "error": {"type": ["string", "null"]}},
-              "required": ["status"]}
-    responses: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}}
-    responses.update(extra or {})
-    return {"get": {"summary": summary, "responses": responses}}
+def _get(summary: str, ok: dict[str, Any], *errors: str, extra: dict[str, Any] | None = None,
+         security: list[dict[str, list[str]]] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": ok, **_errors(*errors), **(extra or {})}}
+    if security is not None:
+        op["security"] = security
+    return {"get": op}
+
+
+def _error_responses() -> dict[str, Any]:
+    return {
+        f"Error{code}": {
+            "description": description,
+            "headers": {"X-Request-ID": _REQUEST_ID_HEADER},
+            "content": _json_content(schemas.ErrorResponse),
+        }
+        for code, description in _ERRORS.items()
+    }
 
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     """The whole document (built once per process)."""
     _, top = models_json_schema([(m, "validation") for m in _MODELS], ref_template=_REF)
-    components = top.get("$defs", {})
-    not_ready = {"503": {"description": "Loading or failed", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"status": {"type": "string"}, "error": {"type": ["string", "null"]}}}}}}}
+    not_ready = {"503": _ok({"application/json": {"schema": _STATUS_SCHEMA}},
+                            "Loading, or loading failed (`status` is `loading` or `failed`; Retry-After)")}
+    status_ok = _ok({"application/json": {"schema": _STATUS_SCHEMA}})
     return {
         "openapi": "3.1.0",
         "info": {
@@ -89,20 +116,25 @@ def openapi_document() -> dict[str, Any]:
                                          schemas.SummarizeBatchBody, schemas.SummarizeBatchResponse),
             "/v1/translate": _post("Translate a whole article sentence by sentence", schemas.TranslateBody,
                                    schemas.TranslateResponse),
-            "/v1/models": {"get": {
-                "summary": "What serves each task and language, with licence",
-                "responses": {"200": {"description": "OK", "content": _json_content(schemas.ModelsResponse)},
-                              **_errors("401", "403", "429", "503")},
-            }},
-            "/healthz": _status("Liveness: the process is up"),
-            "/readyz": _status("Readiness: models loaded and warmed up", not_ready),
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
-                "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {
-                    "type": "string"}}}},
-                **_errors("401")}}},
+            "/v1/models": _get("What serves each task and language, with licence",
+                               _ok(_json_content(schemas.ModelsResponse)), "401", "403", "429", "503",
+                               security=[{}, {"bearer": []}, {"apiKey": []}]),
+            "/healthz": _get("Liveness: the process is up", status_ok),
+            "/readyz": _get("Readiness: models loaded and warmed up", status_ok, extra=not_ready),
+            "/metrics": _get("Prometheus metrics (text exposition format)",
+                             _ok({"text/plain": {"schema": {"type": "string"}}}), "401",
+                             security=[{}, {"bearer": []}]),  # bearer: SUMMARIZER_METRICS_TOKEN, when set
+            "/openapi.json": _get("This document", _ok({"application/json": {"schema": {"type": "object"}}})),
         },
         "components": {
-            "schemas": components,
+            "schemas": top.get("$defs", {}),
+            "responses": _error_responses(),
+            "headers": {"X-Request-ID": {
+                "description": "The request id: the one sent, when it is 1-128 characters of [A-Za-z0-9._:-], "
+                               "else a new one. Logs carry it too.",
+                "required": True,
+                "schema": {"type": "string"},
+            }},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
