@@ -15,13 +15,16 @@ BATCH_SIZE = Histogram(
 CACHE_REQUESTS = Counter("summarizer_cache_requests_total", "Result cache lookups", ["result"])
 
 
-def observe_inference(model: str, backend: str, seconds: float) -> None:
+def observe_inference(model: str, seconds: float, backend: str = "transformers") -> None:
+    """One model call (a batch through ``generate``) took ``seconds``."""
     INFERENCE_SECONDS.labels(model=model, backend=backend).observe(seconds)
 
 
 def observe_batch(model: str, size: int) -> None:
+    """One dynamically batched model call carried ``size`` texts."""
     BATCH_SIZE.labels(model=model).observe(size)
 
 
 def observe_cache(hit: bool) -> None:
+    """One result-cache lookup, a hit or a miss."""
     CACHE_REQUESTS.labels(result="hit" if hit else "miss").inc()

@@ -144,7 +144,7 @@ class Seq2SeqModel:
             idx = order[start : start + settings.batch_size]
             t0 = time.perf_counter()
             outputs = self._run([texts[i] for i in idx], settings)
-            observe_inference(self.model_id, self.backend, time.perf_counter() - t0)
+            observe_inference(self.model_id, time.perf_counter() - t0, backend=self.backend)
             for i, text in zip(idx, outputs):
                 out[i] = text
         return out

@@ -19,7 +19,9 @@ def _serve(args: argparse.Namespace) -> int:
         # one fresh folder per server: the workers' metrics files are summed by /metrics
         import tempfile
 
-        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="summarizer-metrics-")
+        from .gunicorn_conf import METRICS_DIR_PREFIX
+
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=METRICS_DIR_PREFIX)  # gunicorn removes it
     argv = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
             "service.wsgi:app"]
     os.execve(sys.executable, argv, env)

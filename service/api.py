@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from models import SummarizeRequest, SummarizerError
 
 from .errors import ApiError, describe
+from .observability import observe_stages
 from .runtime import EngineHolder
 from .schemas import (
     BatchItemResult,
@@ -102,7 +103,7 @@ def summarize() -> Response:
     result = _holder().engine().summarize(SummarizeRequest(**body.model_dump()))
     g.log_fields.update(source_lang=result.source_lang, target_lang=result.target_lang,
                         method=result.method, cached=result.cached)
-    g.timings_ms = result.timings_ms
+    observe_stages("/v1/summarize", result.timings_ms)
     return _json(summary_to_response(result, g.request_id))
 
 
@@ -146,7 +147,7 @@ def translate() -> Response:
     result = _holder().engine().translate(body.text, body.source_lang, body.target_lang)
     g.log_fields = {"source_lang": result.source_lang, "target_lang": result.target_lang,
                     "chars": len(body.text)}
-    g.timings_ms = result.timings_ms
+    observe_stages("/v1/translate", result.timings_ms)
     return _json(translation_to_response(result, g.request_id))
 
 

@@ -8,8 +8,15 @@ many times slower than one thread each).
 """
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 from service.config import Settings
 
+METRICS_DIR_PREFIX = "summarizer-metrics-"  # the folders service.__main__._serve creates
 _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
@@ -22,23 +29,33 @@ keepalive = _settings.keepalive_s
 max_requests = _settings.max_requests
 max_requests_jitter = _settings.max_requests_jitter
 preload_app = False
+# workers' heartbeat files on tmpfs: on a disk-backed /tmp (a container's overlay, an emptyDir) a
+# slow fsync can stall the heartbeat and get a healthy worker killed
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 accesslog = None  # the app logs one JSON line per request itself (service.access)
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-# gunicorn's own lines (boot, worker exits) as JSON too, like the app's
+# gunicornc's control socket is off: it defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl) that
+# a second server on the host takes over, and a read-only root filesystem cannot hold it
+control_socket_disable = True
+# Every line on stderr is one JSON object: gunicorn's own lines (boot, signals, worker exits) use the
+# app's formatter. The root handler is marked as the app's (``_summarizer``), so the workers'
+# configure_logging() keeps it instead of adding a second one (which printed each line twice), and
+# gunicorn's access logger is silenced (a logconfig_dict turns it on; the app writes its own).
+_json_handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr",
+                 ".": {"_summarizer": True}}
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
                             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
                             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}},
-    # gunicorn's defaults name these handlers; redefined here with the JSON formatter
-    "handlers": {name: {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-                 for name in ("console", "error_console")},
+    "handlers": {"console": _json_handler, "null": {"class": "logging.NullHandler"}},
     "root": {"level": _settings.log_level, "handlers": ["console"]},
-    "loggers": {"gunicorn.error": {"handlers": ["error_console"], "level": _settings.log_level, "propagate": False},
-                "gunicorn.access": {"handlers": ["console"], "level": _settings.log_level, "propagate": False}},
+    "loggers": {"gunicorn.error": {"handlers": [], "level": _settings.log_level, "propagate": True},
+                "gunicorn.access": {"handlers": ["null"], "propagate": False}},
 }
+logging.captureWarnings(True)  # Python warnings as JSON log records too, not bare stderr text
 limit_request_line = 8190
 
 
@@ -52,11 +69,33 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
         pass
 
 
+def _metrics_dir() -> Path | None:
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
+    """Start the multiprocess metrics from zero: files left by an earlier run (an emptyDir survives a
+    container restart) would be summed in, and a reused pid would inherit a dead worker's values."""
+    folder = _metrics_dir()
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
     """A dead worker's live gauges must stop counting in /metrics."""
-    import os
-
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if _metrics_dir() is not None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
+    """Remove the metrics folder ``python -m service serve`` made for this server (never an operator's)."""
+    folder = _metrics_dir()
+    if folder is not None and folder.parent == Path(tempfile.gettempdir()) \
+            and folder.name.startswith(METRICS_DIR_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import os
 import time
+from collections.abc import Mapping
 
 from flask import Flask, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -23,10 +24,17 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 STAGE_LATENCY = Histogram(
-    "summarizer_stage_duration_seconds", "Pipeline stage latency (detect, split, summarize, shape, translate)",
+    "summarizer_stage_duration_seconds",
+    "Pipeline stage latency (detect, split, summarize, shape, translate, cache)",
     ["route", "stage"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 IN_FLIGHT = Gauge("summarizer_http_requests_in_flight", "Requests being handled", multiprocess_mode="livesum")
+
+
+def observe_stages(route: str, timings_ms: Mapping[str, float]) -> None:
+    """Record one request's per-stage timings (a domain result's ``timings_ms``) under ``route``."""
+    for stage, ms in timings_ms.items():
+        STAGE_LATENCY.labels(route=route, stage=stage).observe(ms / 1000)
 
 
 def _registry() -> CollectorRegistry | None:
@@ -45,7 +53,6 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _start() -> None:
-        g.metrics_t0 = time.perf_counter()
         IN_FLIGHT.inc()
         g.in_flight = True
 
@@ -53,9 +60,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     def _record(resp: Response) -> Response:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(route=route, method=request.method, status=str(resp.status_code)).inc()
-        LATENCY.labels(route=route).observe(time.perf_counter() - g.get("metrics_t0", time.perf_counter()))
-        for stage, ms in (g.get("timings_ms") or {}).items():
-            STAGE_LATENCY.labels(route=route, stage=stage).observe(ms / 1000)
+        # from the app's first before_request (g.started), so requests refused by the key check count too
+        LATENCY.labels(route=route).observe(time.perf_counter() - g.get("started", time.perf_counter()))
         return resp
 
     @app.teardown_request
