@@ -6,7 +6,7 @@
 
 FROM python:3.11-slim AS build
 ARG MODEL_PRESET=""
-# CPU-only torch: the pinned torch==2.13.0 is taken from the CPU wheel index, not the CUDA build
+# CPU-only torch: the pinned torch==2.13.0 resolves to 2.13.0+cpu from this index, not the CUDA build
 ENV PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -31,19 +31,24 @@ LABEL org.opencontainers.image.title="bullets" \
       org.opencontainers.image.licenses="MIT"
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
 WORKDIR /app
-COPY --from=build --chown=app:app /app /app
+# code and venv stay root-owned (the app cannot change them); /models is the app's, so a
+# SUMMARIZER_BACKEND=ctranslate2 conversion can be written next to the baked models
+COPY --from=build /app /app
 COPY --from=build --chown=app:app /models /models
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
+    HF_HOME=/tmp/huggingface \
     SUMMARIZER_MODELS_DIR=/models \
     SUMMARIZER_PRESET=$MODEL_PRESET \
     SUMMARIZER_HOST=0.0.0.0 \
     SUMMARIZER_PORT=8000
 USER 10001
 EXPOSE 8000
+# no curl in the image: the venv's python asks /healthz
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
-  CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+  CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('SUMMARIZER_PORT', '8000'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
 CMD ["python", "-m", "service", "serve"]

@@ -31,11 +31,13 @@ max_requests_jitter = _settings.max_requests_jitter
 preload_app = False
 # workers' heartbeat files on tmpfs: on a disk-backed /tmp (a container's overlay, an emptyDir) a
 # slow fsync can stall the heartbeat and get a healthy worker killed
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+# (gunicorn's documented advice; only heartbeat files go there, created by gunicorn with mkstemp)
+_SHM = "/dev/shm"  # nosec B108
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) and os.access(_SHM, os.W_OK) else None
 accesslog = None  # the app logs one JSON line per request itself (service.access)
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-# gunicornc's control socket is off: it defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl) that
+# gunicorn's control socket is off: it defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl) that
 # a second server on the host takes over, and a read-only root filesystem cannot hold it
 control_socket_disable = True
 # Every line on stderr is one JSON object: gunicorn's own lines (boot, signals, worker exits) use the
