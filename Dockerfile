@@ -19,7 +19,8 @@ RUN bash scripts/setup.sh
 COPY models/ models/
 COPY service/ service/
 COPY samples/ samples/
-# models are downloaded here, at build time, never at request time
+# models are downloaded here, at build time, never at request time; with the default backend (auto)
+# the download also writes their CTranslate2 int8 conversions, so a container starts without converting
 RUN mkdir -p /models && if [ -n "$MODEL_PRESET" ]; then \
       PYTHONPATH=/app .venv/bin/python -m service models download --preset "$MODEL_PRESET"; \
     fi
@@ -31,8 +32,8 @@ LABEL org.opencontainers.image.title="bullets" \
       org.opencontainers.image.licenses="MIT"
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
 WORKDIR /app
-# code and venv stay root-owned (the app cannot change them); /models is the app's, so a
-# SUMMARIZER_BACKEND=ctranslate2 conversion can be written next to the baked models
+# code and venv stay root-owned (the app cannot change them); /models is the app's, so a model
+# mounted there without a conversion can still be converted on first load
 COPY --from=build /app /app
 COPY --from=build --chown=app:app /models /models
 ENV PATH=/app/.venv/bin:$PATH \

@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from .seq2seq import GenerationSettings, ModelSpec, Seq2SeqModel
 
@@ -71,15 +74,24 @@ def convert(path: str | Path, cache_dir: str | Path, quantization: str = "int8")
     """Convert the model at ``path`` into ``cache_dir`` once; later calls return the same folder."""
     path = Path(path)
     out = Path(cache_dir) / f"{path.name}-{_fingerprint(path, quantization)}"
-    with _convert_lock:
+    if (out / "model.bin").is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Several gunicorn workers (or replicas sharing a volume) start at once: one converts, the
+    # others wait on the lock file and then find the finished folder.
+    with _convert_lock, FileLock(out.with_name(out.name + ".lock")):
         if (out / "model.bin").is_file():
             return out
-        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + f".tmp{os.getpid()}")
         log.info("converting model for CTranslate2", extra={"model": str(path), "quantization": quantization})
-        _converter(path).convert(str(tmp), quantization=quantization, force=True)
-        _check_untied_head(path, tmp)
-        tmp.rename(out)
+        try:
+            _converter(path).convert(str(tmp), quantization=quantization, force=True)
+            _check_untied_head(path, tmp)
+            if out.exists():  # a half-written folder from a killed run (no model.bin): replace it
+                shutil.rmtree(out)
+            tmp.rename(out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

@@ -216,9 +216,7 @@ def load_configured_models(
     """
     resolved = check_configured(configured, models_dir, allow_noncommercial)
     if resolved:
-        import torch
-
-        torch.set_num_threads(max(1, threads))
+        set_torch_threads(threads)
     loaded: dict[Path, object] = {}  # one model serving two slots is loaded once
     summarizers: dict[str, AbstractiveSummarizer] = {}
     translators: dict[tuple[str, str], Translator] = {}
@@ -240,6 +238,18 @@ def load_configured_models(
         log.info("loaded model", extra={"model": spec.model_id, "task": task, "lang": lang,
                                         "licence": spec.licence, "backend": getattr(model, "backend", backend)})
     return summarizers, translators
+
+
+def set_torch_threads(threads: int) -> None:
+    """Intra-op threads for this process's torch (transformers imports torch even for CTranslate2's
+    tokenizers), and one inter-op thread: a worker's threads already serve requests in parallel."""
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only settable before the first inter-op parallel work, once per process
+        pass
 
 
 def ct2_cache_dir(models_dir: str | None) -> Path:
@@ -267,6 +277,24 @@ def load_model(
     if backend == "transformers-int8":
         return QuantizedSeq2SeqModel(path, spec)
     return Seq2SeqModel(path, spec)
+
+
+def prepare_backend(path: Path, backend: str, models_dir: str | None = None) -> Path | None:
+    """Do ahead of time what loading ``path`` with ``backend`` would do on first start.
+
+    For ``ctranslate2`` and ``auto`` that is the CTranslate2 conversion (int8), written where the
+    service looks for it, so that a baked image or a prepared volume starts without converting.
+    Returns the converted folder, or None where the backend needs nothing (or cannot convert the
+    architecture: ``auto`` then serves it with transformers).
+    """
+    if backend not in ("ctranslate2", "auto"):
+        return None
+    from .ct2 import convert, convertible, default_compute_type
+
+    if not convertible(path):
+        return None
+    quantization = "int8" if default_compute_type("cpu").startswith("int8") else "float16"
+    return convert(path, ct2_cache_dir(models_dir), quantization)
 
 
 def _respec(model: object, spec: ModelSpec) -> object:

@@ -122,7 +122,7 @@ class SentenceSplitter:
         import pysbd
         from kiwipiepy import Kiwi
 
-        self._kiwi = Kiwi()
+        self._kiwi = Kiwi(load_multi_dict=False)
         self._pysbd = pysbd.Segmenter(language="en", clean=False)
         self._lock = threading.Lock()  # pysbd's segmenter keeps per-call state
 

@@ -71,7 +71,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _models_download(args: argparse.Namespace) -> int:
-    from models.registry import PRESETS, download
+    from models.registry import PRESETS, download, prepare_backend
 
     settings = Settings.from_env()
     refs: list[str] = list(args.model)
@@ -98,6 +98,16 @@ def _models_download(args: argparse.Namespace) -> int:
             failed += 1
             continue
         print(f"{ref}\t{path}")
+        backend = args.backend or settings.backend
+        try:
+            converted = prepare_backend(path, backend, settings.models_dir or None)
+        except Exception as err:  # noqa: BLE001 - the download stands; loading would convert again
+            print(f"error: could not convert {ref} for CTranslate2: {type(err).__name__}: "
+                  f"{str(err).splitlines()[0] if str(err) else ''}", file=sys.stderr)
+            failed += 1
+            continue
+        if converted is not None:
+            print(f"{ref}\t{converted}\t(CTranslate2 int8, for SUMMARIZER_BACKEND={backend})")
     return 1 if failed else 0
 
 
@@ -161,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     d = msub.add_parser("download", help="fetch models into SUMMARIZER_MODELS_DIR or HF_HOME (needs internet)")
     d.add_argument("model", nargs="*", help="model id, id@revision; default: the configured models")
     d.add_argument("--preset", help="a named preset (see `models list`)")
+    d.add_argument("--backend", choices=("transformers", "transformers-int8", "ctranslate2", "auto"),
+                   help="convert for this backend now (default: SUMMARIZER_BACKEND); ctranslate2 and auto "
+                        "write the CTranslate2 int8 model beside the downloads, so start-up does not convert")
     d.set_defaults(func=_models_download)
     ls = msub.add_parser("list", help="show configured models, whether they are present, and presets")
     ls.set_defaults(func=_models_list)

@@ -47,7 +47,7 @@ class Settings:
     models_dir: str = ""
     preset: str = ""  # a model preset (models/registry.py) filling every SUMMARIZER_MODEL_* left unset
     allow_noncommercial: bool = False
-    backend: str = "transformers"
+    backend: str = "auto"
     torch_threads: int = 0  # 0: cores divided by workers, at least 1
     # dynamic batching of concurrent model calls within a worker
     batch_max_size: int = 8
@@ -103,7 +103,23 @@ class Settings:
         """Intra-op threads per worker: cores shared by the workers, never oversubscribed."""
         if self.torch_threads > 0:
             return self.torch_threads
-        return max(1, (os.cpu_count() or 1) // self.workers)
+        return max(1, available_cpus() // self.workers)
+
+
+def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
+    """CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota (a container's or a
+    Kubernetes pod's ``limits.cpu``), which ``os.cpu_count()`` does not see."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = open(os.path.join(cgroup_root, "cpu.max"), encoding="ascii").read().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
 
 
 def _coerce(name: str, raw: str, typ: Any) -> Any:

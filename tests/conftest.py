@@ -73,8 +73,9 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def model_settings(tiny_models: dict[str, Path]) -> Settings:
+def model_settings(tiny_models: dict[str, Path], tmp_path_factory) -> Settings:
     return Settings(
+        models_dir=str(tmp_path_factory.mktemp("models-dir")),  # the default backend's conversions go here
         max_body_bytes=256 * 1024,
         max_text_chars=50_000,
         model_summarize_en=str(tiny_models["bart"]),

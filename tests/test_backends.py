@@ -81,3 +81,21 @@ def test_auto_backend_uses_ctranslate2_where_it_converts(tiny_models: dict[str, 
         {("translate", "ko-en"): str(tiny_models["marian_ko_en"])}, models_dir=str(tmp_path), backend="auto"
     )
     assert translators[("ko", "en")].backend == "ctranslate2"
+
+
+def test_concurrent_conversions_share_one_folder(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    """Workers starting together: one converts, the others wait for it, none fails on the rename."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys; from models.ct2 import convert; "
+            "print(convert(sys.argv[1], sys.argv[2], 'int8'))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tiny_models["bart"]), str(tmp_path)], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-1500:] for _, err in outs]
+    folders = {out.strip() for out, _ in outs}
+    assert len(folders) == 1
+    assert (Path(folders.pop()) / "model.bin").is_file()
+    assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []

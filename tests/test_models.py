@@ -187,3 +187,27 @@ def test_preset_fills_unset_slots_only() -> None:
     assert slots[("summarize", "en")] == ""
     with pytest.raises(ModelNotPresent, match="not a preset"):
         configured_models(Settings(preset="nope"))
+
+
+def test_download_command_converts_for_ctranslate2(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    """`models download` with the auto backend leaves the CTranslate2 model where start-up looks for it."""
+    from models.registry import ct2_cache_dir
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SUMMARIZER_MODELS_DIR": str(tmp_path),
+           "SUMMARIZER_BACKEND": "auto"}
+    proc = subprocess.run([sys.executable, "-m", "service", "models", "download", str(tiny_models["marian_ko_en"])],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    converted = [p for p in ct2_cache_dir(str(tmp_path)).iterdir() if (p / "model.bin").is_file()]
+    assert len(converted) == 1
+    assert str(converted[0]) in proc.stdout and "CTranslate2 int8" in proc.stdout
+    # loading now finds the conversion instead of converting again
+    mtime = (converted[0] / "model.bin").stat().st_mtime_ns
+    summarizers, translators = load_configured_models({("translate", "ko-en"): str(tiny_models["marian_ko_en"])},
+                                                      models_dir=str(tmp_path), backend="auto")
+    assert translators[("ko", "en")].model.backend == "ctranslate2"
+    assert (converted[0] / "model.bin").stat().st_mtime_ns == mtime
+
+    proc = subprocess.run([sys.executable, "-m", "service", "models", "download", "--backend", "transformers",
+                           str(tiny_models["bart"])], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "CTranslate2" not in proc.stdout

@@ -139,3 +139,22 @@ def test_redis_cache_shared_between_engines(redis_url: str, engine: Engine, ko_a
 def test_redis_down_degrades_to_a_miss(engine: Engine, en_article: str) -> None:
     cached = CachedEngine(engine, RedisCache("redis://127.0.0.1:1/0"))
     assert not cached.summarize(SummarizeRequest(text=en_article)).cached
+
+
+def test_torch_threads_follow_the_cgroup_quota_and_the_workers(tmp_path, monkeypatch) -> None:
+    """Threads per worker = usable CPUs // workers, where a container's CPU quota caps the CPUs."""
+    import os
+
+    from service import Settings, config
+
+    cores = len(os.sched_getaffinity(0))
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert config.available_cpus(str(tmp_path)) == cores
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # limits.cpu: 1.5
+    assert config.available_cpus(str(tmp_path)) == 1
+    assert config.available_cpus(str(tmp_path / "missing")) == cores
+
+    monkeypatch.setattr(config, "available_cpus", lambda: 8)
+    assert Settings(workers=2).torch_threads_effective == 4
+    assert Settings(workers=16).torch_threads_effective == 1
+    assert Settings(workers=2, torch_threads=3).torch_threads_effective == 3

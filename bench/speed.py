@@ -1,0 +1,951 @@
+"""Inference speed: the service's runtimes beside the plain transformers baseline, in one run.
+
+    python -m bench.speed                      # full: opus-mt-ko-en and bart-large-cnn sizes
+    python -m bench.speed --model marian       # one family
+    python -m bench.speed --quick --out DIR    # tiny models, a few requests: a smoke test for CI
+
+Models are random-weight Marian (opus-mt-ko-en shape) and BART (bart-large-cnn shape) built here,
+with tokenizers trained on the test corpus and their vocabularies padded to the real sizes, so the
+matrix shapes, and therefore the work, are those of the real checkpoints. Every runtime does the
+same work: one Korean sentence of about 400 tokens in, greedy decoding (num_beams=1) of exactly 64
+new tokens out (min=max=64; the end-of-sequence and pad logits carry a -1e4 bias in the saved
+weights, so nothing stops early, and in-process runtimes count the tokens they produced).
+
+Rows:
+  baseline           transformers AutoModelForSeq2SeqLM.generate(), fp32, one request at a time
+  ctranslate2-int8   models.ct2.CT2Model (int8), batch 1 and 8, in-process
+  torch-qint8        torch dynamic int8 quantization of the Linear layers, batch 1 and 8, in-process
+  http-ctranslate2 / http-transformers
+                     this service (gunicorn, /v1/translate) at 1, 4, 8, 16 concurrent clients,
+                     result cache off, dynamic batching on
+  extractive         /v1/summarize with no model configured, 8 clients, samples/ko.txt and en.txt
+
+Each in-process row runs in a fresh subprocess; peak RSS is polled with psutil (every 50 ms) over
+the processes doing the work: that subprocess, or the gunicorn master and its workers. Threads:
+torch.set_num_threads / CTranslate2 intra_threads = cores available // worker processes (in-process
+rows count as one worker), so the cores are never oversubscribed.
+
+The service decides decoding settings in models/registry.py (an unknown local model gets the
+translation defaults: 4 beams, up to 256 tokens). So that the served model does the same work as
+the other rows, the server is started with a ``sitecustomize`` (written into the work folder and
+put first on PYTHONPATH) that adds the benchmark model to ``models.registry.KNOWN_MODELS`` with the
+benchmark's settings, the way a known checkpoint gets its own; no serving code is changed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+SUPPRESS = -1e4  # logit bias on </s> and <pad>: every runtime decodes the full length
+
+
+@dataclass(frozen=True)
+class Size:
+    family: str  # "marian" | "bart"
+    d_model: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int  # 0: the trained tokenizer's own size
+    max_positions: int
+    # Pieces the tokenizer is trained to, then padded to ``vocab``. Small, so Korean comes out at
+    # about one token per character: a 400-token sentence stays under the sentence splitter's
+    # 600-character window (models.text.MAX_SENTENCE) and reaches the model as one input.
+    spm_vocab: int
+
+
+FULL_SIZES = {
+    # Helsinki-NLP/opus-mt-ko-en: d_model 512, 6+6 layers, 8 heads, ffn 2048, vocab 65001, 512 positions
+    "marian": Size("marian", 512, 6, 8, 2048, 65001, 512, 1000),
+    # facebook/bart-large-cnn: d_model 1024, 12+12 layers, 16 heads, ffn 4096, vocab 50264, 1024 positions
+    "bart": Size("bart", 1024, 12, 16, 4096, 50264, 1024, 1000),
+}
+QUICK_SIZES = {
+    "marian": Size("marian", 64, 2, 2, 128, 0, 512, 1000),
+    "bart": Size("bart", 64, 2, 2, 128, 0, 512, 1000),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much work each row does for one model."""
+
+    in_tokens: int
+    out_tokens: int
+    b1_calls: int  # in-process batch-1 requests (baseline and the others)
+    b8_calls: int  # in-process batch-8 calls
+    http_min: int  # HTTP requests at least, per level
+    http_rounds: int  # requests per client, per level (at least)
+
+
+FULL_PLANS = {
+    "marian": Plan(400, 64, b1_calls=10, b8_calls=3, http_min=8, http_rounds=2),
+    "bart": Plan(400, 64, b1_calls=3, b8_calls=2, http_min=4, http_rounds=2),
+}
+QUICK_PLAN = Plan(100, 16, b1_calls=3, b8_calls=1, http_min=2, http_rounds=1)
+LEVELS = (1, 4, 8, 16)
+BATCH = 8
+
+# ----------------------------------------------------------------------------------------------
+# models and inputs
+
+
+def _corpus() -> list[str]:
+    from tests.tiny_models import corpus
+
+    return corpus()
+
+
+def _train_spm(path: Path, vocab_size: int) -> None:
+    import io
+
+    import sentencepiece as spm
+
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(_corpus()), model_writer=buf, vocab_size=vocab_size, character_coverage=1.0,
+        model_type="unigram", hard_vocab_limit=False, minloglevel=2, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1,
+    )
+    path.write_bytes(buf.getvalue())
+
+
+def _pad_vocab(vocab: dict[str, int], size: int, marker: str) -> None:
+    """Add made-up pieces (never produced by the tokenizer, but real rows of the matrices)."""
+    i = 0
+    while len(vocab) < size:
+        piece = f"{marker}v{i}"
+        i += 1
+        if piece not in vocab:
+            vocab[piece] = len(vocab)
+
+
+def _suppress(model: Any, ids: list[int]) -> None:
+    import torch
+
+    with torch.no_grad():
+        for i in ids:
+            model.final_logits_bias[0, i] = SUPPRESS
+
+
+def build_marian(out: Path, size: Size) -> Path:
+    """Marian like opus-mt-ko-en: shared sentencepiece vocabulary, tied embeddings, swish."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    out.mkdir(parents=True, exist_ok=True)
+    _train_spm(out / "source.spm", size.spm_vocab)
+    (out / "target.spm").write_bytes((out / "source.spm").read_bytes())
+    import sentencepiece as spm
+
+    proc = spm.SentencePieceProcessor(model_file=str(out / "source.spm"))
+    vocab = {"</s>": 0, "<unk>": 1}
+    for i in range(proc.get_piece_size()):
+        vocab.setdefault(proc.id_to_piece(i), len(vocab))
+    if size.vocab:
+        _pad_vocab(vocab, size.vocab - 1, "\u2581")
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tok = MarianTokenizer(str(out / "source.spm"), str(out / "target.spm"), str(out / "vocab.json"),
+                          model_max_length=size.max_positions)
+    tok.save_pretrained(out)
+    torch.manual_seed(0)
+    config = MarianConfig(
+        vocab_size=len(vocab), d_model=size.d_model, encoder_layers=size.layers, decoder_layers=size.layers,
+        encoder_attention_heads=size.heads, decoder_attention_heads=size.heads, encoder_ffn_dim=size.ffn,
+        decoder_ffn_dim=size.ffn, max_position_embeddings=size.max_positions, activation_function="swish",
+        pad_token_id=vocab["<pad>"], eos_token_id=0, decoder_start_token_id=vocab["<pad>"],
+        scale_embedding=True, share_encoder_decoder_embeddings=True,
+    )
+    model = MarianMTModel(config).eval()
+    _suppress(model, [0, vocab["<pad>"]])
+    model.save_pretrained(out)
+    _card(out, "apache-2.0")
+    return out
+
+
+def build_bart(out: Path, size: Size) -> Path:
+    """BART like bart-large-cnn: byte-level BPE, learned positions, <s> forced first."""
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+
+    out.mkdir(parents=True, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(_corpus(), vocab_size=size.spm_vocab, min_frequency=1,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.save_model(str(out))
+    if size.vocab:
+        vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+        _pad_vocab(vocab, size.vocab, "\u0120")
+        (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tok = BartTokenizer(vocab=str(out / "vocab.json"), merges=str(out / "merges.txt"),
+                        model_max_length=size.max_positions)
+    tok.save_pretrained(out)
+    torch.manual_seed(0)
+    config = BartConfig(
+        vocab_size=len(tok), d_model=size.d_model, encoder_layers=size.layers, decoder_layers=size.layers,
+        encoder_attention_heads=size.heads, decoder_attention_heads=size.heads, encoder_ffn_dim=size.ffn,
+        decoder_ffn_dim=size.ffn, max_position_embeddings=size.max_positions, pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.eos_token_id,
+        forced_bos_token_id=tok.bos_token_id,
+    )
+    model = BartForConditionalGeneration(config).eval()
+    _suppress(model, [tok.eos_token_id, tok.pad_token_id])
+    model.save_pretrained(out)
+    _card(out, "mit")
+    return out
+
+
+def _card(out: Path, licence: str) -> None:
+    (out / "README.md").write_text(f"---\nlicense: {licence}\n---\n# random-weight benchmark model\n",
+                                   encoding="utf-8")
+
+
+def ensure_model(work: Path, size: Size) -> Path:
+    """The model for ``size`` under ``work``, built once (a finished build leaves a stamp)."""
+    key = "-".join(str(v) for v in asdict(size).values())
+    out = work / "models" / key
+    if (out / "built.json").is_file():
+        return out
+    t0 = time.perf_counter()
+    (build_marian if size.family == "marian" else build_bart)(out, size)
+    (out / "built.json").write_text(json.dumps(asdict(size)), encoding="utf-8")
+    log(f"built {size.family} {key} in {time.perf_counter() - t0:.0f} s")
+    return out
+
+
+def korean_words() -> list[str]:
+    """Hangul words from the corpus that do not end a sentence, so a list of them stays one sentence."""
+    words: set[str] = set()
+    for line in _corpus():
+        for w in line.split():
+            w = w.strip(".,!?\"'()[]\u201c\u201d\u2018\u2019\u00b7")
+            if re.fullmatch(r"[\uac00-\ud7a3]{2,}", w) and not w.endswith(("다", "요", "까", "죠", "음", "함", "임")):
+                words.add(w)
+    return sorted(words)
+
+
+def make_inputs(tokenizer: Any, n_tokens: int, count: int) -> list[str]:
+    """``count`` different Korean texts of about ``n_tokens`` tokens that the service reads as one sentence."""
+    import random
+
+    from models.text import SentenceSplitter
+
+    splitter = SentenceSplitter()
+    words = korean_words()
+    texts: list[str] = []
+    for variant in range(100 * count):
+        rng = random.Random(variant)
+        parts: list[str] = []
+        ending = " 등이 발표됐다."
+        while True:
+            word = rng.choice(words)
+            candidate = parts + [word + ("," if len(parts) % 7 == 6 else "")]
+            if len(tokenizer(" ".join(candidate) + ending)["input_ids"]) > n_tokens:
+                break
+            parts = candidate
+        text = " ".join(parts) + ending
+        if len(splitter.split(text, "ko")) == 1:  # one sentence: one generate call per request
+            texts.append(text)
+        if len(texts) == count:
+            return texts
+    raise RuntimeError(f"could not build {count} one-sentence inputs of {n_tokens} tokens")
+
+
+def convert_ct2(path: Path, models_dir: Path) -> Path:
+    """Convert once, where the service looks (``SUMMARIZER_MODELS_DIR/ctranslate2``)."""
+    from models.ct2 import convert
+    from models.registry import ct2_cache_dir
+
+    t0 = time.perf_counter()
+    out = convert(path, ct2_cache_dir(str(models_dir)), "int8")
+    log(f"CTranslate2 int8 model ready in {time.perf_counter() - t0:.0f} s: {out.name}")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# measurement helpers
+
+
+def log(message: str) -> None:
+    print(f"[speed {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+class RssMonitor:
+    """Peak summed RSS of this process's descendants (never this process), polled with psutil."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self._me = psutil.Process()
+        self._my_cmdline = self._me.cmdline()
+        self.interval = interval
+        self.peak = 0
+        self.largest = 0  # the largest single process
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def sample(self) -> int:
+        total = 0
+        for p in self._me.children(recursive=True):
+            try:
+                if p.cmdline() == self._my_cmdline:
+                    continue  # forked but not yet exec'd: a copy of this process, not the work
+                rss = p.memory_info().rss
+                total += rss
+                self.largest = max(self.largest, rss)
+            except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
+                pass
+        return total
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssMonitor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / 2**20
+
+    @property
+    def largest_mb(self) -> float:
+        return self.largest / 2**20
+
+
+def _system_cpu() -> tuple[float, float]:
+    """Busy and stolen CPU seconds of the whole machine so far."""
+    import psutil
+
+    t = psutil.cpu_times()
+    busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+    return busy, getattr(t, "steal", 0.0)
+
+
+def _our_cpu() -> float:
+    """CPU seconds used by this process and its descendants, live or reaped."""
+    import psutil
+
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for p in psutil.Process().children(recursive=True):
+        try:
+            c = p.cpu_times()
+            total += c.user + c.system + c.children_user + c.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
+class CpuWatch:
+    """How much of the machine other processes (not this benchmark) used since it was made."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+        self.busy0, self.steal0 = _system_cpu()
+        self.ours0 = _our_cpu()
+
+    def shares(self) -> tuple[float, float]:
+        """(others' busy %, stolen %) of all cores over the window."""
+        wall = max(1e-6, time.monotonic() - self.t0) * cores()
+        busy, steal = _system_cpu()
+        others = (busy - self.busy0) - (_our_cpu() - self.ours0)
+        return max(0.0, 100 * others / wall), 100 * (steal - self.steal0) / wall
+
+
+def wait_quiet(max_wait: float, limit_pct: float = 10.0) -> None:
+    """Wait, at most ``max_wait`` s, until other processes use under ``limit_pct`` % of the CPUs."""
+    if max_wait <= 0:
+        return
+    deadline = time.monotonic() + max_wait
+    while True:
+        watch = CpuWatch()
+        time.sleep(2)
+        pct = watch.shares()[0]
+        if pct < limit_pct:
+            return
+        if time.monotonic() >= deadline:
+            log(f"other processes still use {pct:.0f}% of the CPUs: measuring anyway (see others_cpu_pct)")
+            return
+        log(f"other processes use {pct:.0f}% of the CPUs: waiting")
+
+
+def quietly(measure: Callable[[], T], what: str, args: argparse.Namespace) -> tuple[T, float, float]:
+    """``measure()``, with the share of the CPUs other processes took meanwhile (and the stolen share).
+
+    The machine may be shared: when others took more than ``--max-others-pct``, measure again (up to
+    ``--retries`` times) and keep the least disturbed attempt; every row reports its share.
+    """
+    best: tuple[T, float, float] | None = None
+    for attempt in range(args.retries + 1):
+        wait_quiet(args.max_wait_s)
+        watch = CpuWatch()
+        result = measure()
+        others, steal = watch.shares()
+        if best is None or others < best[1]:
+            best = (result, others, steal)
+        if others <= args.max_others_pct:
+            break
+        if attempt < args.retries:
+            log(f"  {what}: other processes took {others:.0f}% of the CPUs meanwhile: measuring again")
+    assert best is not None
+    return best
+
+
+# ----------------------------------------------------------------------------------------------
+# in-process rows (each in its own subprocess: ``python -m bench.speed --worker JSON``)
+
+
+def _hf_new_tokens(row: Any, eos: int, pad: int) -> int:
+    n = 0
+    for t in row[1:].tolist():  # [0] is the decoder start
+        if t == pad:
+            continue
+        n += 1
+        if t == eos:
+            break
+    return n
+
+
+class _CountingTranslator:
+    """Wraps a ctranslate2.Translator and counts the tokens its hypotheses hold."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.tokens = 0
+
+    def translate_batch(self, source: Any, **kwargs: Any) -> Any:
+        results = self.inner.translate_batch(source, **kwargs)
+        self.tokens += sum(len(r.hypotheses[0]) for r in results)
+        return results
+
+
+def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Load one runtime; per job, warm up and time ``calls`` calls of ``batch`` inputs; return the numbers."""
+    t_load = time.perf_counter()
+    import torch
+
+    threads = cfg["threads"]
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(1)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    path, runtime, n_out = cfg["path"], cfg["runtime"], cfg["out_tokens"]
+    texts: list[str] = cfg["texts"]
+
+    if runtime in ("baseline", "torch-qint8"):
+        # what a user would write: AutoModelForSeq2SeqLM.generate(), one call per request
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
+        if runtime == "torch-qint8":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        eos, pad = model.config.eos_token_id, model.config.pad_token_id
+
+        def call(batch_texts: list[str], n: int) -> tuple[int, list[str]]:
+            with torch.inference_mode():
+                enc = tok(batch_texts, return_tensors="pt", padding=True)
+                out = model.generate(**enc, num_beams=1, do_sample=False, min_new_tokens=n, max_new_tokens=n)
+            return sum(_hf_new_tokens(r, eos, pad) for r in out), tok.batch_decode(out, skip_special_tokens=True)
+    elif runtime == "ctranslate2-int8":
+        # the service's CTranslate2 model class, with its tokenization and decoding around translate_batch
+        from models.ct2 import CT2Model
+        from models.registry import ct2_cache_dir, spec_for
+        from models.seq2seq import GenerationSettings
+
+        spec = spec_for(path, ("translate", "ko-en"), Path(path))
+        m = CT2Model(path, spec, ct2_cache_dir(cfg["models_dir"]), threads=threads)
+        counter = _CountingTranslator(m.model)
+        m.model = counter
+
+        def call(batch_texts: list[str], n: int) -> tuple[int, list[str]]:
+            settings = GenerationSettings(num_beams=1, max_new_tokens=n, min_new_tokens=n, no_repeat_ngram_size=0,
+                                          batch_size=len(batch_texts))
+            before = counter.tokens
+            outs = m.generate(batch_texts, settings)
+            return counter.tokens - before, outs
+    else:
+        raise SystemExit(f"unknown runtime {runtime}")
+    load_s = time.perf_counter() - t_load
+
+    results = []
+    for job in cfg["jobs"]:
+        batch = job["batch"]
+        call([texts[i % len(texts)] for i in range(batch)], min(8, n_out))  # warm-up, not timed
+        latencies: list[float] = []
+        tokens = 0
+        t0 = time.perf_counter()
+        for i in range(job["calls"]):
+            batch_texts = [texts[(i * batch + j) % len(texts)] for j in range(batch)]
+            s = time.perf_counter()
+            k, outs = call(batch_texts, n_out)
+            latencies.append(time.perf_counter() - s)
+            tokens += k
+            if len(outs) != len(batch_texts) or not all(outs):
+                raise RuntimeError("missing outputs")
+        results.append({"batch": batch, "requests": job["calls"] * batch, "tokens": tokens,
+                        "seconds": time.perf_counter() - t0, "latencies": latencies, "load_s": load_s})
+    return results
+
+
+def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    """One fresh process for ``runtime`` running ``jobs`` (batch, calls) in turn; a row per job."""
+    cfg = {"runtime": runtime, "jobs": [{"batch": b, "calls": c} for b, c in jobs], "path": str(ctx["path"]),
+           "models_dir": str(ctx["models_dir"]), "texts": ctx["texts"], "out_tokens": ctx["plan"].out_tokens,
+           "threads": ctx["threads"]}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(ctx["threads"])}
+
+    def measure() -> tuple[list[dict[str, Any]], float]:
+        with RssMonitor() as mon:
+            proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT,
+                                  env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{runtime} {jobs} failed:\n{proc.stderr[-3000:]}")
+        return json.loads(proc.stdout.strip().splitlines()[-1]), mon.peak_mb
+
+    (results, peak_mb), others, steal = quietly(measure, runtime, ctx["args"])
+    rows = []
+    for res in results:
+        lat = res["latencies"]
+        rows.append({
+            "runtime": runtime, "mode": "in-process", "batch": res["batch"], "clients": 1,
+            "requests": res["requests"], "tokens": res["tokens"], "tokens_counted": "generated ids",
+            "tokens_exact": res["tokens"] == res["requests"] * ctx["plan"].out_tokens,
+            "seconds": round(res["seconds"], 3), "tokens_per_s": res["tokens"] / res["seconds"],
+            "requests_per_s": res["requests"] / res["seconds"],
+            "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
+            "peak_rss_mb": peak_mb, "rss_scope": "own process" if len(jobs) == 1 else
+            f"one process for batches {[b for b, _ in jobs]}",
+            "load_s": round(res["load_s"], 2), "others_cpu_pct": others, "steal_pct": steal,
+        })
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# HTTP rows
+
+# Put first on the server's PYTHONPATH: gives the benchmark model the benchmark's decoding settings
+# through the registry's own table of known models, when (and only when) models.registry is imported.
+HOOK = '''\
+"""Written by bench/speed.py: the benchmark model's decoding settings, registered as a known model."""
+import importlib.abc
+import importlib.machinery
+import json
+import os
+import sys
+
+_CONF = json.loads(os.environ["BENCH_SPEED_MODEL"])
+
+
+def _register(registry):
+    from models.seq2seq import GenerationSettings
+
+    registry.KNOWN_MODELS[_CONF["ref"]] = registry.KnownModel(
+        _CONF["licence"], False, GenerationSettings(**_CONF["generation"]))
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, inner):
+        self.inner = inner
+
+    def create_module(self, spec):
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module):
+        self.inner.exec_module(module)
+        _register(module)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "models.registry":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None:
+            spec.loader = _Loader(spec.loader)
+        return spec
+
+
+sys.meta_path.insert(0, _Finder())
+'''
+
+
+def _post(conn_box: list[Any], host: str, port: int, path: str, body: bytes) -> tuple[int, bytes]:
+    import http.client
+
+    for attempt in range(2):
+        if conn_box[0] is None:
+            conn_box[0] = http.client.HTTPConnection(host, port, timeout=1800)
+        try:
+            conn_box[0].request("POST", path, body=body, headers={"Content-Type": "application/json"})
+            resp = conn_box[0].getresponse()
+            return resp.status, resp.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            conn_box[0].close()
+            conn_box[0] = None  # the server closed an idle keep-alive connection: reconnect once
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def load(base: str, path: str, bodies: list[bytes], clients: int, per_client: int) -> dict[str, Any]:
+    """``clients`` threads, each POSTing ``per_client`` bodies back to back on a keep-alive connection."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base)
+    latencies: list[float] = []
+    responses: list[bytes] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(i: int) -> None:
+        box: list[Any] = [None]
+        barrier.wait()
+        for r in range(per_client):
+            body = bodies[(i + r * clients) % len(bodies)]
+            s = time.perf_counter()
+            try:
+                status, data = _post(box, url.hostname, url.port, path, body)
+            except OSError as err:
+                status, data = 0, repr(err).encode()
+            took = time.perf_counter() - s
+            with lock:
+                if status == 200:
+                    latencies.append(took)
+                    responses.append(data)
+                else:
+                    errors.append(f"{status}: {data[:300]!r}")
+        if box[0] is not None:
+            box[0].close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {clients * per_client} requests failed, first: {errors[0]}")
+    return {"seconds": wall, "latencies": latencies, "responses": responses}
+
+
+def _start(env: dict[str, str], workers: int) -> tuple[Any, str]:
+    from tests.test_server import start_server
+
+    return start_server(env, workers=workers)
+
+
+def _stop(proc: Any) -> None:
+    from tests.test_server import stop_server
+
+    stop_server(proc)
+
+
+def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    plan: Plan = ctx["plan"]
+    workers = args.http_workers
+    threads = max(1, cores() // workers)
+    hook_dir = ctx["work"] / "hook"
+    hook_dir.mkdir(parents=True, exist_ok=True)
+    (hook_dir / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
+    generation = {"num_beams": 1, "max_new_tokens": plan.out_tokens, "min_new_tokens": plan.out_tokens,
+                  "no_repeat_ngram_size": 0, "batch_size": BATCH}
+    env = {
+        "PYTHONPATH": f"{hook_dir}{os.pathsep}{ROOT}",
+        "BENCH_SPEED_MODEL": json.dumps({"ref": str(ctx["path"]), "licence": "apache-2.0",
+                                         "generation": generation}),
+        "SUMMARIZER_MODEL_TRANSLATE_KO_EN": str(ctx["path"]),
+        "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "", "SUMMARIZER_MODEL_SUMMARIZE_EN": "",
+        "SUMMARIZER_MODEL_SUMMARIZE_KO": "",
+        "SUMMARIZER_BACKEND": backend,
+        "SUMMARIZER_MODELS_DIR": str(ctx["models_dir"]),
+        "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "",
+        "SUMMARIZER_BATCH_MAX_SIZE": str(BATCH),
+        "SUMMARIZER_BATCH_MAX_WAIT_MS": str(args.batch_wait_ms),
+        "SUMMARIZER_THREADS": str(max(LEVELS)),  # a gthread thread per client
+        "SUMMARIZER_MAX_INFLIGHT": str(2 * max(LEVELS)),
+        "SUMMARIZER_TORCH_THREADS": str(threads),
+        "OMP_NUM_THREADS": str(threads),
+        "SUMMARIZER_TIMEOUT_S": "1800", "SUMMARIZER_REQUEST_TIMEOUT_S": "1800",
+        "SUMMARIZER_LOG_LEVEL": "WARNING",
+    }
+    bodies = [json.dumps({"text": t, "source_lang": "ko", "target_lang": "en"}).encode() for t in ctx["texts"]]
+    rows = []
+    with RssMonitor() as mon:
+        t0 = time.perf_counter()
+        proc, base = _start(env, workers)
+        try:
+            log(f"  http {backend}: server ready in {time.perf_counter() - t0:.0f} s "
+                f"({workers} worker(s) x {threads} thread(s))")
+            load(base, "/v1/translate", bodies[:1], 1, 1)  # first request through HTTP, not timed
+            for clients in LEVELS:
+                per_client = max(plan.http_rounds, -(-plan.http_min // clients))
+                res, others, steal = quietly(lambda c=clients, k=per_client: load(base, "/v1/translate", bodies, c, k),
+                                             f"http {backend} x{clients}", args)
+                n = clients * per_client
+                sentences = [len(json.loads(r)["sentences"]) for r in res["responses"]]
+                if set(sentences) != {1}:
+                    raise RuntimeError(f"the input was split into {sorted(set(sentences))} sentences, not 1")
+                lat = res["latencies"]
+                rows.append({
+                    "runtime": f"http-{backend}", "mode": "http", "batch": BATCH, "clients": clients,
+                    "workers": workers, "threads": threads, "requests": n, "tokens": n * plan.out_tokens,
+                    "tokens_counted": f"requests x {plan.out_tokens} (forced by the settings)",
+                    "seconds": round(res["seconds"], 3),
+                    "tokens_per_s": n * plan.out_tokens / res["seconds"], "requests_per_s": n / res["seconds"],
+                    "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
+                    "peak_rss_mb": mon.peak_mb,  # master + workers, since start-up (loading included)
+                    "others_cpu_pct": others, "steal_pct": steal,
+                })
+                log(f"  http {backend} x{clients}: {n} requests in {res['seconds']:.1f} s")
+        finally:
+            _stop(proc)
+    return rows
+
+
+def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
+    workers, threads = 2, 8
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "SUMMARIZER_MODEL_TRANSLATE_KO_EN": "", "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "",
+        "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "",
+        "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "",
+        "SUMMARIZER_THREADS": str(threads), "SUMMARIZER_LOG_LEVEL": "WARNING",
+    }
+    bodies = [json.dumps({"text": (ROOT / "samples" / name).read_text(encoding="utf-8")}).encode()
+              for name in ("ko.txt", "en.txt")]
+    clients = 8
+    per_client = 4 if args.quick else 60
+    with RssMonitor() as mon:
+        proc, base = _start(env, workers)
+        try:
+            load(base, "/v1/summarize", bodies, clients, 2)  # warm-up
+            res, others, steal = quietly(lambda: load(base, "/v1/summarize", bodies, clients, per_client),
+                                         "extractive", args)
+        finally:
+            _stop(proc)
+    n = clients * per_client
+    lat = res["latencies"]
+    return {"runtime": "extractive", "mode": "http", "clients": clients, "workers": workers, "threads": threads,
+            "requests": n, "seconds": round(res["seconds"], 3), "articles_per_s": n / res["seconds"],
+            "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
+            "peak_rss_mb": mon.peak_mb, "largest_process_rss_mb": mon.largest_mb,
+            "others_cpu_pct": others, "steal_pct": steal}
+
+
+# ----------------------------------------------------------------------------------------------
+# one model, all rows
+
+
+def bench_model(family: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    size = (QUICK_SIZES if args.quick else FULL_SIZES)[family]
+    plan = QUICK_PLAN if args.quick else FULL_PLANS[family]
+    log(f"{family}: d_model {size.d_model}, {size.layers}+{size.layers} layers, {size.heads} heads, "
+        f"ffn {size.ffn}, vocab {size.vocab or 'trained'}")
+    path = ensure_model(work, size)
+    models_dir = work / "models_dir"
+    convert_ct2(path, models_dir)
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    texts = make_inputs(tokenizer, plan.in_tokens, BATCH)
+    in_tokens = [len(tokenizer(t)["input_ids"]) for t in texts]
+    ctx = {"path": path, "models_dir": models_dir, "texts": texts, "plan": plan, "threads": cores(),
+           "work": work, "args": args}
+    rows: list[dict[str, Any]] = []
+    b1, b8 = (1, plan.b1_calls), (BATCH, plan.b8_calls)
+    # a fresh process per row, so each peak RSS is its own; --quick shares one per runtime to save start-ups
+    groups: list[tuple[str, list[tuple[int, int]]]] = [("baseline", [b1])]
+    for runtime in ("ctranslate2-int8", "torch-qint8"):
+        groups += [(runtime, [b1, b8])] if args.quick else [(runtime, [b1]), (runtime, [b8])]
+    for runtime, jobs in groups:
+        for row in run_inprocess(runtime, jobs, ctx):
+            log(f"  {runtime} b{row['batch']}: {row['tokens_per_s']:.1f} tokens/s, p50 {row['p50_ms']:.0f} ms, "
+                f"RSS {row['peak_rss_mb']:.0f} MB")
+            rows.append(row)
+    for backend in ("ctranslate2", "transformers"):
+        rows += run_http_model(backend, ctx, args)
+    base = rows[0]
+    for row in rows:
+        row.update(model=family, size=asdict(size), in_tokens=round(statistics.mean(in_tokens), 1),
+                   out_tokens=plan.out_tokens)
+        row["x_throughput"] = row["tokens_per_s"] / base["tokens_per_s"]
+        row["x_p50"] = row["p50_ms"] / base["p50_ms"]
+        row["x_rss"] = row["peak_rss_mb"] / base["peak_rss_mb"]
+    return rows
+
+
+def targets(rows: list[dict[str, Any]], extractive: dict[str, Any] | None) -> list[dict[str, Any]]:
+    out = []
+    for family in dict.fromkeys(r["model"] for r in rows):
+        for backend in ("ctranslate2", "transformers"):
+            http = [r for r in rows if r["model"] == family and r["runtime"] == f"http-{backend}"]
+            if not http:
+                continue
+            at8 = next(r for r in http if r["clients"] == 8)
+            at1 = next(r for r in http if r["clients"] == 1)
+            rss = max(r["x_rss"] for r in http)
+            for name, value, goal, met in (
+                ("throughput at 8 clients vs baseline", at8["x_throughput"], ">= 6.0", at8["x_throughput"] >= 6.0),
+                ("p50 at 1 client vs baseline p50", at1["x_p50"], "<= 0.5", at1["x_p50"] <= 0.5),
+                ("peak RSS vs baseline peak RSS", rss, "<= 0.5", rss <= 0.5),
+            ):
+                out.append({"model": family, "runtime": f"http-{backend}", "target": name, "value": round(value, 2),
+                            "goal": goal, "met": met})
+    if extractive:
+        v = extractive["articles_per_s"]
+        out.append({"model": "extractive", "runtime": "http", "target": "articles/s at 8 clients",
+                    "value": round(v, 1), "goal": ">= 100", "met": v >= 100})
+    return out
+
+
+def render(report: dict[str, Any]) -> str:
+    meta = report["meta"]
+    lines = [
+        f"bench.speed ({'quick' if meta['quick'] else 'full'}): {meta['cores']} cores, {meta['cpu']}",
+        f"work per request: one Korean sentence of ~{meta['in_tokens']} tokens in, greedy (num_beams=1), exactly "
+        f"{meta['out_tokens']} new tokens out (min=max; </s> and <pad> logits biased {SUPPRESS:g})",
+        "tokens: in-process rows count generated ids; HTTP rows = requests x out tokens (forced by the settings "
+        "the server is given through a KNOWN_MODELS entry, the same min=max settings that make the in-process "
+        "rows produce exactly that many)",
+        f"threads = cores // workers: in-process {meta['cores']}; HTTP {meta['http_workers']} worker(s) x "
+        f"{max(1, meta['cores'] // meta['http_workers'])}; dynamic batching max {BATCH}, wait "
+        f"{meta['batch_wait_ms']} ms; result cache off",
+        "",
+        "| model | runtime | batch | clients | requests | tokens/s | x base | p50 ms | p95 ms | x base p50 "
+        "| peak RSS MB | x base RSS | others' CPU % |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["rows"]:
+        lines.append(
+            f"| {r['model']} | {r['runtime']} | {r['batch']} | {r['clients']} | {r['requests']} "
+            f"| {r['tokens_per_s']:.1f} | {r['x_throughput']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} "
+            f"| {r['x_p50']:.2f} | {r['peak_rss_mb']:.0f} | {r['x_rss']:.2f} | {r['others_cpu_pct']:.0f} |")
+    inexact = [f"{r['model']} {r['runtime']} b{r['batch']}" for r in report["rows"] if r.get("tokens_exact") is False]
+    lines += ["", "in-process token counts: " + (f"NOT {report['meta']['out_tokens']} per request in "
+                                                 + ", ".join(inexact) if inexact else
+                                                 f"exactly {report['meta']['out_tokens']} per request everywhere")]
+    ex = report.get("extractive")
+    if ex:
+        lines += ["", f"extractive (no model), /v1/summarize, {ex['clients']} clients, {ex['workers']} workers x "
+                      f"{ex['threads']} threads, ko/en alternating: {ex['articles_per_s']:.1f} articles/s, "
+                      f"p50 {ex['p50_ms']:.0f} ms, p95 {ex['p95_ms']:.0f} ms, peak RSS {ex['peak_rss_mb']:.0f} MB "
+                      f"({ex['requests']} requests; others' CPU {ex['others_cpu_pct']:.0f}%)"]
+    if report["targets"]:
+        lines += ["", "targets:"]
+        for t in report["targets"]:
+            lines.append(f"  {t['model']} {t['runtime']}: {t['target']} = {t['value']} (goal {t['goal']}) "
+                         f"{'met' if t['met'] else 'NOT MET'}")
+    return "\n".join(lines)
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="tiny models and a few requests (CI smoke test)")
+    ap.add_argument("--model", choices=("marian", "bart", "both"), help="default: both (marian with --quick)")
+    ap.add_argument("--out", default="artifacts/speed/speed.json",
+                    help="the JSON report, or a folder for speed.json (default artifacts/speed/speed.json)")
+    ap.add_argument("--workdir", help="where models are built and converted, reused across runs "
+                                      "(default: <out>/work)")
+    ap.add_argument("--http-workers", type=int, default=1, help="gunicorn workers for the model rows (default 1)")
+    ap.add_argument("--batch-wait-ms", type=int, default=10, help="SUMMARIZER_BATCH_MAX_WAIT_MS (default 10)")
+    ap.add_argument("--no-extractive", action="store_true", help="skip the extractive row")
+    ap.add_argument("--max-wait-s", type=float, help="before each row, wait up to this long for other processes "
+                    "to leave the CPUs alone (default 120; 0 with --quick)")
+    ap.add_argument("--max-others-pct", type=float, default=10.0,
+                    help="measure a row again when other processes took more of the CPUs meanwhile (default 10)")
+    ap.add_argument("--retries", type=int, help="at most this many re-measurements per row (default 2; 0 with --quick)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.max_wait_s is None:
+        args.max_wait_s = 0.0 if args.quick else 120.0
+    if args.retries is None:
+        args.retries = 0 if args.quick else 2
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    if out.suffix == ".json":  # a file was named: write it there
+        out_file, out = out, out.parent
+    else:
+        out_file = out / "speed.json"
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(args.workdir) if args.workdir else out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    families = {"marian": ["marian"], "bart": ["bart"], "both": ["marian", "bart"]}[
+        args.model or ("marian" if args.quick else "both")]
+    rows: list[dict[str, Any]] = []
+    for family in families:
+        rows += bench_model(family, args, work)
+    extractive = None if args.no_extractive else run_extractive(args)
+    plan = QUICK_PLAN if args.quick else FULL_PLANS[families[0]]
+    report = {
+        "meta": {"quick": args.quick, "cores": cores(), "cpu": _cpu_name(), "in_tokens": plan.in_tokens,
+                 "out_tokens": plan.out_tokens, "http_workers": args.http_workers,
+                 "batch_wait_ms": args.batch_wait_ms, "levels": list(LEVELS), "command": " ".join(sys.argv),
+                 "seconds": None},
+        "rows": rows,
+        "extractive": extractive,
+        "targets": targets(rows, extractive),
+    }
+    report["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
+    out_file.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(render(report))
+    print(f"\nwrote {out_file} in {report['meta']['seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
