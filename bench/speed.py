@@ -19,6 +19,8 @@ Rows:
                      this service (gunicorn, /v1/translate) at 1, 4, 8, 16 concurrent clients,
                      result cache off, dynamic batching on
   extractive         /v1/summarize with no model configured, 8 clients, samples/ko.txt and en.txt
+  baseline-end       the baseline again, after the others: ratios ("x base") are against the mean of
+                     the two, and their ratio is reported as the machine's drift during the run
 
 Each in-process row runs in a fresh subprocess; peak RSS is polled with psutil (every 50 ms) over
 the processes doing the work: that subprocess, or the gunicorn master and its workers. Threads:
@@ -805,13 +807,23 @@ def bench_model(family: str, args: argparse.Namespace, work: Path) -> list[dict[
             rows.append(row)
     for backend in ("ctranslate2", "transformers"):
         rows += run_http_model(backend, ctx, args)
-    base = rows[0]
+    # The baseline again, last: the machine's speed drifts over minutes (shared hosts), so ratios are
+    # taken against the mean of the first and last baseline, and the drift between them is reported.
+    end = run_inprocess("baseline", [b1], ctx)[0]
+    end["runtime"] = "baseline-end"
+    rows.append(end)
+    log(f"  baseline again: {end['tokens_per_s']:.1f} tokens/s ({end['tokens_per_s'] / rows[0]['tokens_per_s']:.2f}x "
+        "the first)")
+    first = rows[0]
+    base_tps = statistics.mean([first["tokens_per_s"], end["tokens_per_s"]])
+    base_p50 = statistics.mean([first["p50_ms"], end["p50_ms"]])
+    base_rss = max(first["peak_rss_mb"], end["peak_rss_mb"])
     for row in rows:
         row.update(model=family, size=asdict(size), in_tokens=round(statistics.mean(in_tokens), 1),
-                   out_tokens=plan.out_tokens)
-        row["x_throughput"] = row["tokens_per_s"] / base["tokens_per_s"]
-        row["x_p50"] = row["p50_ms"] / base["p50_ms"]
-        row["x_rss"] = row["peak_rss_mb"] / base["peak_rss_mb"]
+                   out_tokens=plan.out_tokens, baseline_drift=round(end["tokens_per_s"] / first["tokens_per_s"], 3))
+        row["x_throughput"] = row["tokens_per_s"] / base_tps
+        row["x_p50"] = row["p50_ms"] / base_p50
+        row["x_rss"] = row["peak_rss_mb"] / base_rss
     return rows
 
 
@@ -848,6 +860,9 @@ def render(report: dict[str, Any]) -> str:
         "tokens: in-process rows count generated ids; HTTP rows = requests x out tokens (forced by the settings "
         "the server is given through a KNOWN_MODELS entry, the same min=max settings that make the in-process "
         "rows produce exactly that many)",
+        "x base: against the mean of the baseline measured first and last (baseline-end: drift "
+        + ", ".join(f"{m} {d:.2f}" for m, d in dict.fromkeys((r['model'], r['baseline_drift'])
+                                                                for r in report["rows"])) + ")",
         f"threads = cores // workers: in-process {meta['cores']}; HTTP {meta['http_workers']} worker(s) x "
         f"{max(1, meta['cores'] // meta['http_workers'])}; dynamic batching max {BATCH}, wait "
         f"{meta['batch_wait_ms']} ms; result cache off",
