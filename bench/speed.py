@@ -112,16 +112,16 @@ def _corpus() -> list[str]:
 
 
 def _train_spm(path: Path, vocab_size: int) -> None:
-    import io
+    from tests.tiny_models import _train_spm as train  # the test models' recipe, at another size
 
-    import sentencepiece as spm
+    train(path, vocab_size, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1)
 
-    buf = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(_corpus()), model_writer=buf, vocab_size=vocab_size, character_coverage=1.0,
-        model_type="unigram", hard_vocab_limit=False, minloglevel=2, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1,
-    )
-    path.write_bytes(buf.getvalue())
+
+def _dims(size: Size) -> dict[str, int]:
+    """The config fields that give a Marian or BART model ``size``'s shape."""
+    return {"d_model": size.d_model, "encoder_layers": size.layers, "decoder_layers": size.layers,
+            "encoder_attention_heads": size.heads, "decoder_attention_heads": size.heads,
+            "encoder_ffn_dim": size.ffn, "decoder_ffn_dim": size.ffn, "max_position_embeddings": size.max_positions}
 
 
 def _pad_vocab(vocab: dict[str, int], size: int, marker: str) -> None:
@@ -165,10 +165,8 @@ def build_marian(out: Path, size: Size) -> Path:
     tok.save_pretrained(out)
     torch.manual_seed(0)
     config = MarianConfig(
-        vocab_size=len(vocab), d_model=size.d_model, encoder_layers=size.layers, decoder_layers=size.layers,
-        encoder_attention_heads=size.heads, decoder_attention_heads=size.heads, encoder_ffn_dim=size.ffn,
-        decoder_ffn_dim=size.ffn, max_position_embeddings=size.max_positions, activation_function="swish",
-        pad_token_id=vocab["<pad>"], eos_token_id=0, decoder_start_token_id=vocab["<pad>"],
+        vocab_size=len(vocab), **_dims(size), activation_function="swish", pad_token_id=vocab["<pad>"],
+        eos_token_id=0, decoder_start_token_id=vocab["<pad>"],
         scale_embedding=True, share_encoder_decoder_embeddings=True,
     )
     model = MarianMTModel(config).eval()
@@ -198,9 +196,7 @@ def build_bart(out: Path, size: Size) -> Path:
     tok.save_pretrained(out)
     torch.manual_seed(0)
     config = BartConfig(
-        vocab_size=len(tok), d_model=size.d_model, encoder_layers=size.layers, decoder_layers=size.layers,
-        encoder_attention_heads=size.heads, decoder_attention_heads=size.heads, encoder_ffn_dim=size.ffn,
-        decoder_ffn_dim=size.ffn, max_position_embeddings=size.max_positions, pad_token_id=tok.pad_token_id,
+        vocab_size=len(tok), **_dims(size), pad_token_id=tok.pad_token_id,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.eos_token_id,
         forced_bos_token_id=tok.bos_token_id,
     )
