@@ -144,10 +144,9 @@ class CT2Model(Seq2SeqModel):
         threads: int = 1,
     ) -> None:
         self._cache_dir = Path(cache_dir)
-        self._device = device
         self.compute_type = compute_type or default_compute_type(device)
         self._threads = threads
-        super().__init__(path, spec)
+        super().__init__(path, spec, device)
 
     def _load_weights(self) -> None:
         import ctranslate2
@@ -155,7 +154,7 @@ class CT2Model(Seq2SeqModel):
         quantization = "int8" if self.compute_type.startswith("int8") else "float16"
         converted = convert(self.path, self._cache_dir, quantization)
         self.model = ctranslate2.Translator(
-            str(converted), device=self._device, compute_type=self.compute_type,
+            str(converted), device=self.device, compute_type=self.compute_type,
             inter_threads=1, intra_threads=self._threads,
         )
         self._decoder_start = self.config.decoder_start_token_id

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .batching import BatchingModel
-from .errors import ModelNotAllowed, ModelNotPresent
+from .errors import ModelNotAllowed, ModelNotPresent, ModelUnavailable
 from .pipeline import AbstractiveSummarizer, Translator
 from .seq2seq import (
     GenerationSettings,
@@ -209,6 +209,7 @@ def load_configured_models(
     threads: int = 1,
     batch_max_size: int = 8,
     batch_max_wait_ms: float = 10.0,
+    device: str = "cpu",
 ) -> tuple[dict[str, AbstractiveSummarizer], dict[tuple[str, str], Translator]]:
     """Load the configured models: summarizers by language, translators by (source, target).
 
@@ -217,6 +218,7 @@ def load_configured_models(
     resolved = check_configured(configured, models_dir, allow_noncommercial)
     if resolved:
         set_torch_threads(threads)
+        device = resolve_device(device, backend)
     loaded: dict[Path, object] = {}  # one model serving two slots is loaded once
     summarizers: dict[str, AbstractiveSummarizer] = {}
     translators: dict[tuple[str, str], Translator] = {}
@@ -224,7 +226,7 @@ def load_configured_models(
         key = path.resolve()
         model = loaded.get(key)
         if model is None:
-            model = load_model(path, spec, backend, models_dir, threads)
+            model = load_model(path, spec, backend, models_dir, threads, device)
             if batch_max_size > 1:
                 model = BatchingModel(model, batch_max_size, batch_max_wait_ms)  # type: ignore[assignment]
             loaded[key] = model
@@ -238,6 +240,25 @@ def load_configured_models(
         log.info("loaded model", extra={"model": spec.model_id, "task": task, "lang": lang,
                                         "licence": spec.licence, "backend": getattr(model, "backend", backend)})
     return summarizers, translators
+
+
+def resolve_device(requested: str, backend: str = "auto") -> str:
+    """``cpu`` or ``cuda`` for ``SUMMARIZER_DEVICE`` (``auto``: the GPU when torch sees one, except
+    for ``transformers-int8``, which runs on the CPU only)."""
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"unknown device {requested!r}: auto, cpu or cuda")
+    if requested == "cpu" or (requested == "auto" and backend == "transformers-int8"):
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if requested == "cuda":
+        raise ModelUnavailable(
+            "SUMMARIZER_DEVICE=cuda but no CUDA device is visible to torch; use auto or cpu",
+            {"device": requested},
+        )
+    return "cpu"
 
 
 def set_torch_threads(threads: int) -> None:
@@ -260,14 +281,19 @@ def ct2_cache_dir(models_dir: str | None) -> Path:
 
 
 def load_model(
-    path: Path, spec: ModelSpec, backend: str = "transformers", models_dir: str | None = None, threads: int = 1
+    path: Path,
+    spec: ModelSpec,
+    backend: str = "transformers",
+    models_dir: str | None = None,
+    threads: int = 1,
+    device: str = "cpu",
 ) -> Seq2SeqModel:
     """Load one model with the chosen backend (``auto``: CTranslate2 where the architecture converts)."""
     if backend in ("ctranslate2", "auto"):
         from .ct2 import CT2Model, convertible
 
         if convertible(path):
-            return CT2Model(path, spec, ct2_cache_dir(models_dir), threads=threads)
+            return CT2Model(path, spec, ct2_cache_dir(models_dir), device=device, threads=threads)
         if backend == "ctranslate2":
             raise ModelNotPresent(
                 f"model {spec.ref} has an architecture CTranslate2 does not convert; "
@@ -275,8 +301,8 @@ def load_model(
                 {"model": spec.ref},
             )
     if backend == "transformers-int8":
-        return QuantizedSeq2SeqModel(path, spec)
-    return Seq2SeqModel(path, spec)
+        return QuantizedSeq2SeqModel(path, spec, device)
+    return Seq2SeqModel(path, spec, device)
 
 
 def prepare_backend(path: Path, backend: str, models_dir: str | None = None) -> Path | None:

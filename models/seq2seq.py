@@ -68,12 +68,13 @@ class Seq2SeqModel:
 
     backend = "transformers"
 
-    def __init__(self, path: str | Path, spec: ModelSpec) -> None:
+    def __init__(self, path: str | Path, spec: ModelSpec, device: str = "cpu") -> None:
         from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         self.spec = spec
+        self.device = device  # "cpu" or "cuda"
         self.model_id = spec.model_id if spec.revision is None else f"{spec.model_id}@{spec.revision}"
         self.path = Path(path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)  # nosec B615
@@ -98,6 +99,8 @@ class Seq2SeqModel:
 
         self._torch = torch
         self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path, local_files_only=True).eval()  # nosec B615
+        if self.device != "cpu":
+            self.model = self.model.to(self.device)
 
 
     # preprocess
@@ -109,8 +112,9 @@ class Seq2SeqModel:
     def _encode(self, texts: Sequence[str]) -> dict[str, Any]:
         with self._tok_lock:
             # truncation only guards the model: callers chunk to max_input_tokens first
-            return self.tokenizer([self.spec.prefix + t for t in texts], return_tensors="pt", padding=True,
-                                  truncation=True, max_length=self.max_input_tokens)
+            batch = self.tokenizer([self.spec.prefix + t for t in texts], return_tensors="pt", padding=True,
+                                   truncation=True, max_length=self.max_input_tokens)
+        return batch.to(self.device) if self.device != "cpu" else batch
 
     # forward
     def _forward(self, batch: dict[str, Any], settings: GenerationSettings) -> Any:
@@ -162,6 +166,8 @@ class QuantizedSeq2SeqModel(Seq2SeqModel):
     def _load_weights(self) -> None:
         import torch
 
+        if self.device != "cpu":
+            raise ValueError("transformers-int8 (torch dynamic quantization) runs on the CPU only")
         super()._load_weights()
         self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
 
@@ -174,6 +180,7 @@ class Seq2SeqTranslator:
         self.model_id = model.model_id
         self.spec = model.spec
         self.backend = model.backend
+        self.device = getattr(model, "device", "cpu")
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         # an over-long sentence is split into pieces that fit, translated, and rejoined
@@ -250,6 +257,7 @@ class Seq2SeqSummarizer:
         self.model_id = model.model_id
         self.spec = model.spec
         self.backend = model.backend
+        self.device = getattr(model, "device", "cpu")
         self.max_rounds = max_rounds
 
     def summarize(self, sentences: Sequence[str]) -> AbstractiveSummary:

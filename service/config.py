@@ -48,6 +48,7 @@ class Settings:
     preset: str = ""  # a model preset (models/registry.py) filling every SUMMARIZER_MODEL_* left unset
     allow_noncommercial: bool = False
     backend: str = "auto"
+    device: str = "auto"  # auto: the GPU when torch sees one (transformers-int8: always the CPU)
     torch_threads: int = 0  # 0: cores divided by workers, at least 1
     # dynamic batching of concurrent model calls within a worker
     batch_max_size: int = 8
@@ -92,6 +93,11 @@ class Settings:
             (
                 self.backend in ("transformers", "transformers-int8", "ctranslate2", "auto"),
                 "SUMMARIZER_BACKEND must be transformers, transformers-int8, ctranslate2 or auto",
+            ),
+            (self.device in ("auto", "cpu", "cuda"), "SUMMARIZER_DEVICE must be auto, cpu or cuda"),
+            (
+                not (self.device == "cuda" and self.backend == "transformers-int8"),
+                "SUMMARIZER_BACKEND=transformers-int8 runs on the CPU only: use SUMMARIZER_DEVICE=cpu or auto",
             ),
         ]
         for ok, message in checks:

@@ -138,6 +138,7 @@ class ModelInfo(BaseModel):
     licence: str
     kind: Literal["builtin", "seq2seq"]
     backend: str | None = None
+    device: str | None = Field(None, description="cpu or cuda, for seq2seq models.")
 
 
 class ModelsResponse(BaseModel):

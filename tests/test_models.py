@@ -112,6 +112,7 @@ def test_models_endpoint_lists_licences(model_client) -> None:
                         ("translate", ("en", "ko"))}
     assert seq[("summarize", ("en",))]["licence"] == "mit"
     assert seq[("translate", ("ko", "en"))]["licence"] == "apache-2.0"
+    assert {m["device"] for m in seq.values()} == {"cpu"}  # no GPU on the test machines
 
 
 def test_missing_model_stops_start_up() -> None:

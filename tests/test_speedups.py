@@ -158,3 +158,24 @@ def test_torch_threads_follow_the_cgroup_quota_and_the_workers(tmp_path, monkeyp
     assert Settings(workers=2).torch_threads_effective == 4
     assert Settings(workers=16).torch_threads_effective == 1
     assert Settings(workers=2, torch_threads=3).torch_threads_effective == 3
+
+
+def test_device_setting_resolves_and_refuses_what_cannot_run() -> None:
+    import torch
+
+    from models.errors import ModelUnavailable
+    from models.registry import resolve_device
+    from service.config import Settings, SettingsError
+
+    gpu = torch.cuda.is_available()
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if gpu else "cpu")
+    assert resolve_device("auto", "transformers-int8") == "cpu"  # dynamic quantization is CPU only
+    if not gpu:
+        with pytest.raises(ModelUnavailable, match="no CUDA device"):
+            resolve_device("cuda")
+    assert Settings.from_env({"SUMMARIZER_DEVICE": "cpu"}).device == "cpu"
+    for env in ({"SUMMARIZER_DEVICE": "tpu"},
+                {"SUMMARIZER_DEVICE": "cuda", "SUMMARIZER_BACKEND": "transformers-int8"}):
+        with pytest.raises(SettingsError, match="SUMMARIZER_"):
+            Settings.from_env(env)
