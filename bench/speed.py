@@ -706,6 +706,7 @@ def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) 
         "OMP_NUM_THREADS": str(threads),
         "SUMMARIZER_TIMEOUT_S": "1800", "SUMMARIZER_REQUEST_TIMEOUT_S": "1800",
         "SUMMARIZER_LOG_LEVEL": "WARNING",
+        "SUMMARIZER_LOAD_IN_BACKGROUND": "false",  # a worker accepts connections only once loaded
     }
     bodies = [json.dumps({"text": t, "source_lang": "ko", "target_lang": "en"}).encode() for t in ctx["texts"]]
     rows = []
@@ -749,6 +750,9 @@ def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
         "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "",
         "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "",
         "SUMMARIZER_THREADS": str(threads), "SUMMARIZER_LOG_LEVEL": "WARNING",
+        # with two workers, the server is ready when one answers /readyz: the other must not take
+        # connections while it is still loading (it would answer 503 not_ready)
+        "SUMMARIZER_LOAD_IN_BACKGROUND": "false",
     }
     bodies = [json.dumps({"text": (ROOT / "samples" / name).read_text(encoding="utf-8")}).encode()
               for name in ("ko.txt", "en.txt")]

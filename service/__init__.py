@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     Without an injected engine, the engine is built here (in the gunicorn worker, after fork:
     see ``service/gunicorn_conf.py``), synchronously or in a background thread when
-    ``settings.load_in_background`` is set, so /healthz answers while models load.
+    ``settings.load_in_background_effective`` says so, so /healthz answers while models load.
     """
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     if engine is None:
         check_models(settings)  # a configured model that is missing stops start-up here
-    if settings.load_in_background and engine is None:
+    if settings.load_in_background_effective and engine is None:
         holder.load_in_background()
     else:
         holder.load()

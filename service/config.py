@@ -35,7 +35,10 @@ class Settings:
     max_chars_en: int = 140
     max_chars_ko: int = 120
     # behaviour
-    load_in_background: bool = True
+    # auto: in the background with one worker (so /healthz answers during a long load), before the
+    # worker accepts connections with several (the others serve meanwhile: no 503 not_ready when a
+    # worker starts or is recycled after max_requests)
+    load_in_background: str = "auto"
     log_level: str = "INFO"
     log_text: bool = False
     metrics_token: str = ""  # when set, /metrics needs Authorization: Bearer <token>
@@ -95,6 +98,8 @@ class Settings:
                 "SUMMARIZER_BACKEND must be transformers, transformers-int8, ctranslate2 or auto",
             ),
             (self.device in ("auto", "cpu", "cuda"), "SUMMARIZER_DEVICE must be auto, cpu or cuda"),
+            (self.load_in_background.lower() in ("auto", *_TRUE, *_FALSE),
+             "SUMMARIZER_LOAD_IN_BACKGROUND must be auto, true or false"),
             (
                 not (self.device == "cuda" and self.backend == "transformers-int8"),
                 "SUMMARIZER_BACKEND=transformers-int8 runs on the CPU only: use SUMMARIZER_DEVICE=cpu or auto",
@@ -103,6 +108,14 @@ class Settings:
         for ok, message in checks:
             if not ok:
                 raise SettingsError(message)
+
+    @property
+    def load_in_background_effective(self) -> bool:
+        """Whether a worker loads its engine in a background thread (see ``load_in_background``)."""
+        value = self.load_in_background.lower()
+        if value == "auto":
+            return self.workers == 1
+        return value in _TRUE
 
     @property
     def torch_threads_effective(self) -> int:
@@ -128,6 +141,10 @@ def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
     return max(1, cpus)
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
 def _coerce(name: str, raw: str, typ: Any) -> Any:
     typ = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
     try:
@@ -137,9 +154,9 @@ def _coerce(name: str, raw: str, typ: Any) -> Any:
             return float(raw)
         if typ == "bool":
             lowered = raw.lower()
-            if lowered in ("1", "true", "yes", "on"):
+            if lowered in _TRUE:
                 return True
-            if lowered in ("0", "false", "no", "off", ""):
+            if lowered in _FALSE:
                 return False
             raise ValueError(raw)
         return raw

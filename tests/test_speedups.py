@@ -179,3 +179,14 @@ def test_device_setting_resolves_and_refuses_what_cannot_run() -> None:
                 {"SUMMARIZER_DEVICE": "cuda", "SUMMARIZER_BACKEND": "transformers-int8"}):
         with pytest.raises(SettingsError, match="SUMMARIZER_"):
             Settings.from_env(env)
+
+
+def test_load_in_background_auto_depends_on_the_workers() -> None:
+    from service.config import Settings, SettingsError
+
+    assert Settings(workers=1).load_in_background_effective is True  # /healthz answers while loading
+    assert Settings(workers=2).load_in_background_effective is False  # the other worker serves meanwhile
+    assert Settings(workers=2, load_in_background="true").load_in_background_effective is True
+    assert Settings.from_env({"SUMMARIZER_LOAD_IN_BACKGROUND": "0"}).load_in_background_effective is False
+    with pytest.raises(SettingsError, match="SUMMARIZER_LOAD_IN_BACKGROUND"):
+        Settings.from_env({"SUMMARIZER_LOAD_IN_BACKGROUND": "sometimes"})
