@@ -283,10 +283,10 @@ def log(message: str) -> None:
 
 
 def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    """The service's own count (affinity capped by a cgroup quota), so threads match what it uses."""
+    from service.config import available_cpus
+
+    return available_cpus()
 
 
 def percentile(values: list[float], q: float) -> float:

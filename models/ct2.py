@@ -129,6 +129,11 @@ def default_compute_type(device: str) -> str:
     return "int8" if device == "cpu" else "int8_float16"
 
 
+def quantization_for(compute_type: str) -> str:
+    """The weights a conversion stores for ``compute_type`` (int8 for every int8_* type)."""
+    return "int8" if compute_type.startswith("int8") else "float16"
+
+
 class CT2Model(Seq2SeqModel):
     """A seq2seq model run by CTranslate2; tokenization and decoding stay with transformers."""
 
@@ -151,8 +156,7 @@ class CT2Model(Seq2SeqModel):
     def _load_weights(self) -> None:
         import ctranslate2
 
-        quantization = "int8" if self.compute_type.startswith("int8") else "float16"
-        converted = convert(self.path, self._cache_dir, quantization)
+        converted = convert(self.path, self._cache_dir, quantization_for(self.compute_type))
         self.model = ctranslate2.Translator(
             str(converted), device=self.device, compute_type=self.compute_type,
             inter_threads=1, intra_threads=self._threads,

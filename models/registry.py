@@ -315,12 +315,11 @@ def prepare_backend(path: Path, backend: str, models_dir: str | None = None) -> 
     """
     if backend not in ("ctranslate2", "auto"):
         return None
-    from .ct2 import convert, convertible, default_compute_type
+    from .ct2 import convert, convertible, default_compute_type, quantization_for
 
     if not convertible(path):
         return None
-    quantization = "int8" if default_compute_type("cpu").startswith("int8") else "float16"
-    return convert(path, ct2_cache_dir(models_dir), quantization)
+    return convert(path, ct2_cache_dir(models_dir), quantization_for(default_compute_type("cpu")))
 
 
 def _respec(model: object, spec: ModelSpec) -> object:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 
@@ -133,7 +134,7 @@ def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
     try:
-        quota, period = open(os.path.join(cgroup_root, "cpu.max"), encoding="ascii").read().split()[:2]
+        quota, period = Path(cgroup_root, "cpu.max").read_text(encoding="ascii").split()[:2]
         if quota != "max":
             cpus = min(cpus, max(1, int(int(quota) / int(period))))
     except (OSError, ValueError):
