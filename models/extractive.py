@@ -1,8 +1,19 @@
-"""The no-weights default summarizer: sentence centrality with a position prior.
+"""The no-weights default summarizer: sentence centrality, a named position prior, and MMR.
 
-Scores each candidate sentence by TextRank centrality over a TF-IDF cosine similarity graph
-(tokens are Korean morphemes or English word stems), adds a prior for early sentences (news puts
-the point first), then picks greedily with a redundancy penalty (maximal marginal relevance).
+Each candidate sentence gets a score that is an explicit weighted sum of measured features
+(:func:`sentence_scores`):
+
+- ``centrality``: TextRank over a TF-IDF cosine similarity graph (tokens are Korean morphemes or
+  English word stems), scaled so the article's most central sentence scores 1;
+- ``position``: a prior for early sentences, ``exp(-p / position_decay)`` for the p-th candidate
+  (news puts the point first; its weight is tuned and reported like any other);
+- ``title``: cosine similarity to the headline, when there is one;
+- penalties for fragments, run-ons and sentences that are mostly a direct quote.
+
+Sentences are then picked best first with maximal marginal relevance (a redundancy penalty
+against what was already picked). Work is bounded whatever the input: only the first
+:data:`MAX_RANKED_SENTENCES` candidates are ranked, and similarity is computed from an inverted
+index (sparse in the vocabulary), so time and memory grow with the window, not with the text.
 """
 from __future__ import annotations
 
@@ -14,40 +25,83 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# News articles have tens of sentences (the longest dev article: about 150); anything past this
+# many candidates is not ranked at all, which bounds the n x n similarity work at any text size.
+# Traded: a sentence after the 300th candidate can never become a bullet.
+MAX_RANKED_SENTENCES = 300
+
 
 @dataclass(frozen=True, slots=True)
 class RankWeights:
-    """Tuned on the dev split for what generalizes: position, centrality, redundancy, length."""
+    """The ranker's weights; the defaults in models.pipeline are cross-validated (bench.tune)."""
 
     centrality: float = 1.0
     position: float = 1.0
-    position_decay: float = 3.0  # sentences; the prior halves-ish every few sentences
+    position_decay: float = 3.0  # in candidate sentences: the prior falls to 1/e after this many
     title: float = 0.5
     redundancy: float = 0.7
     damping: float = 0.85
     duplicate: float = 0.8  # cosine above this: a repeat, never picked
     short_tokens: int = 5  # fewer content tokens than this: penalized as a fragment
+    short_penalty: float = 0.5
     long_tokens: int = 45  # more content tokens than this: penalized (run-on or caption merge)
-    overflow: float = 0.0  # penalty per bullet-length of text beyond the bullet limit (it would be cut)
+    long_penalty: float = 0.3
     quote: float = 0.0  # penalty for a sentence that is mostly a direct quote
 
 
-def tfidf_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
-    """L2-normalized TF-IDF rows for token lists (sublinear tf, smoothed idf)."""
-    vocab: dict[str, int] = {}
-    for doc in docs:
-        for tok in doc:
-            vocab.setdefault(tok, len(vocab))
-    mat = np.zeros((len(docs), max(len(vocab), 1)), dtype=np.float64)
-    df = Counter(tok for doc in docs for tok in set(doc))
+@dataclass(frozen=True, slots=True)
+class SentenceFeatures:
+    """Everything the score needs about one article's candidates, computed once."""
+
+    sim: np.ndarray  # n x n cosine similarity, zero diagonal
+    centrality: np.ndarray  # TextRank, max 1
+    title_sim: np.ndarray  # cosine to the headline (zeros without one)
+    positions: np.ndarray  # candidate positions, 0 = first
+    lengths: np.ndarray  # content tokens
+    quoted: np.ndarray  # 1.0 where the sentence is mostly a direct quote
+
+    @property
+    def n(self) -> int:
+        return int(self.positions.shape[0])
+
+
+def _tfidf_rows(docs: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+    """L2-normalized TF-IDF weights per document (sublinear tf, smoothed idf), as sparse dicts."""
     n = len(docs)
-    for i, doc in enumerate(docs):
-        for tok, count in Counter(doc).items():
-            idf = math.log((1 + n) / (1 + df[tok])) + 1.0
-            mat[i, vocab[tok]] = (1 + math.log(count)) * idf
-    norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return mat / norms
+    df = Counter(tok for doc in docs for tok in set(doc))
+    rows: list[dict[str, float]] = []
+    for doc in docs:
+        row = {
+            tok: (1 + math.log(count)) * (math.log((1 + n) / (1 + df[tok])) + 1.0)
+            for tok, count in Counter(doc).items()
+        }
+        norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
+        rows.append({tok: v / norm for tok, v in row.items()})
+    return rows
+
+
+def cosine_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
+    """Cosine similarity of TF-IDF vectors of token lists, via an inverted index.
+
+    Memory is n x n (never n x vocabulary); time is the sum over tokens of their document
+    frequency squared.
+    """
+    rows = _tfidf_rows(docs)
+    n = len(rows)
+    sim = np.zeros((n, n), dtype=np.float64)
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, row in enumerate(rows):
+        for tok, w in row.items():
+            postings.setdefault(tok, []).append((i, w))
+    for plist in postings.values():
+        if len(plist) == 1:
+            i, w = plist[0]
+            sim[i, i] += w * w
+            continue
+        idx = np.fromiter((i for i, _ in plist), dtype=np.intp, count=len(plist))
+        w = np.fromiter((v for _, v in plist), dtype=np.float64, count=len(plist))
+        sim[np.ix_(idx, idx)] += np.outer(w, w)
+    return sim
 
 
 def textrank(sim: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np.ndarray:
@@ -71,55 +125,6 @@ def textrank(sim: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np
     return scores / top if top > 0 else scores
 
 
-def rank_sentences(
-    tokens: Sequence[Sequence[str]],
-    positions: Sequence[int],
-    k: int,
-    title_tokens: Sequence[str] | None = None,
-    weights: RankWeights = RankWeights(),
-    penalty: Sequence[float] | None = None,
-) -> list[int]:
-    """Indices (into ``tokens``) of the ``k`` sentences to keep, best first.
-
-    ``positions`` is each candidate's position among the article's sentences (0 = first);
-    ``penalty`` is subtracted from each candidate's score (see :func:`sentence_penalties`).
-    """
-    n = len(tokens)
-    if n == 0 or k <= 0:
-        return []
-    docs = [list(t) for t in tokens]
-    if title_tokens:
-        docs.append(list(title_tokens))
-    mat = tfidf_matrix(docs)
-    sim_all = mat @ mat.T
-    sim = sim_all[:n, :n]
-    central = textrank(sim, weights.damping)
-    pos = np.array([math.exp(-p / weights.position_decay) for p in positions])
-    score = weights.centrality * central + weights.position * pos
-    if title_tokens:
-        score += weights.title * sim_all[:n, n]
-    lengths = np.array([len(t) for t in tokens])
-    score -= 0.5 * (lengths < weights.short_tokens)
-    score -= 0.3 * (lengths > weights.long_tokens)
-    if penalty is not None:
-        score -= np.asarray(penalty, dtype=np.float64)
-
-    chosen: list[int] = []
-    remaining = set(range(n))
-    while remaining and len(chosen) < k:
-        remaining = {i for i in remaining if all(sim[i, j] < weights.duplicate for j in chosen)}
-        if not remaining:
-            break
-        def mmr(i: int) -> float:
-            redundancy = max((sim[i, j] for j in chosen), default=0.0)
-            return float(score[i] - weights.redundancy * redundancy)
-
-        best = max(sorted(remaining), key=mmr)
-        chosen.append(best)
-        remaining.discard(best)
-    return chosen
-
-
 _QUOTED = re.compile(r"[\"“”‘’`']{1,2}[^\"“”‘’`']{12,}[\"“”‘’`']{1,2}")
 _QUOTE_OPEN = re.compile(r"^\s*[\"“‘`']")
 
@@ -128,13 +133,91 @@ def quote_share(text: str) -> float:
     """How much of ``text`` is direct quotation (0-1); a sentence opening with a quote counts fully."""
     if _QUOTE_OPEN.match(text):
         return 1.0
-    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
+    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text[:2000]))
     return min(1.0, quoted / max(len(text), 1))
 
 
-def sentence_penalties(texts: Sequence[str], limit: int, weights: RankWeights) -> list[float]:
-    """Per-sentence penalties: running past the bullet limit, being mostly a direct quote."""
-    return [
-        weights.overflow * max(0, len(t) - limit) / limit + weights.quote * (quote_share(t) >= 0.5)
-        for t in texts
-    ]
+def sentence_features(
+    tokens: Sequence[Sequence[str]],
+    positions: Sequence[int],
+    title_tokens: Sequence[str] | None = None,
+    texts: Sequence[str] | None = None,
+    damping: float = 0.85,
+) -> SentenceFeatures:
+    """Features of the first :data:`MAX_RANKED_SENTENCES` candidates (the rest are not ranked)."""
+    n = min(len(tokens), MAX_RANKED_SENTENCES)
+    docs = [list(t) for t in tokens[:n]]
+    if title_tokens:
+        docs.append(list(title_tokens))
+    sim_all = cosine_matrix(docs)
+    sim = sim_all[:n, :n].copy()
+    np.fill_diagonal(sim, 0.0)
+    title_sim = sim_all[:n, n].copy() if title_tokens else np.zeros(n)
+    quoted = np.array(
+        [float(quote_share(t) >= 0.5) for t in texts[:n]] if texts is not None else [0.0] * n
+    )
+    return SentenceFeatures(
+        sim=sim,
+        centrality=textrank(sim, damping),
+        title_sim=title_sim,
+        positions=np.asarray(positions[:n], dtype=np.float64),
+        lengths=np.array([len(t) for t in docs[:n]], dtype=np.float64),
+        quoted=quoted,
+    )
+
+
+def position_prior(positions: np.ndarray, decay: float) -> np.ndarray:
+    """The named lead prior: 1 for the first candidate, falling by exp(-p / decay)."""
+    return np.exp(-positions / max(decay, 1e-6))
+
+
+def sentence_scores(f: SentenceFeatures, w: RankWeights) -> np.ndarray:
+    """Each candidate's score before redundancy: the weighted sum described in the module doc."""
+    score = w.centrality * f.centrality + w.position * position_prior(f.positions, w.position_decay)
+    score = score + w.title * f.title_sim
+    score = score - w.short_penalty * (f.lengths < w.short_tokens)
+    score = score - w.long_penalty * (f.lengths > w.long_tokens)
+    return score - w.quote * f.quoted
+
+
+def pick_best_first(scores: np.ndarray, sim: np.ndarray, k: int, w: RankWeights) -> list[int]:
+    """Up to ``k`` indices, best first, by maximal marginal relevance.
+
+    Each step takes the candidate with the highest ``score - redundancy * max cosine to the
+    already picked``; near-duplicates (cosine >= ``duplicate``) of a pick are never taken.
+    Ties go to the earlier sentence.
+    """
+    n = scores.shape[0]
+    chosen: list[int] = []
+    alive = np.ones(n, dtype=bool)
+    max_sim = np.zeros(n)
+    while len(chosen) < k:
+        mmr = np.where(alive, scores - w.redundancy * max_sim, -np.inf)
+        if n == 0 or not np.isfinite(mmr).any():
+            break
+        best = int(np.argmax(mmr))  # argmax returns the first maximum: the earlier sentence
+        chosen.append(best)
+        alive[best] = False
+        max_sim = np.maximum(max_sim, sim[best])
+        alive &= sim[best] < w.duplicate
+    return chosen
+
+
+def rank_sentences(
+    tokens: Sequence[Sequence[str]],
+    positions: Sequence[int],
+    k: int,
+    title_tokens: Sequence[str] | None = None,
+    weights: RankWeights = RankWeights(),
+    texts: Sequence[str] | None = None,
+) -> list[int]:
+    """Indices (into ``tokens``) of up to ``k`` sentences to keep, best first.
+
+    ``positions`` is each candidate's position among the article's candidates (0 = first);
+    ``texts`` (optional) lets the quote penalty see the sentences. Only the first
+    :data:`MAX_RANKED_SENTENCES` candidates are considered.
+    """
+    if not tokens or k <= 0:
+        return []
+    f = sentence_features(tokens, positions, title_tokens, texts, weights.damping)
+    return pick_best_first(sentence_scores(f, weights), f.sim, k, weights)

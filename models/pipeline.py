@@ -22,7 +22,7 @@ from .bullets import (
     strip_leading_tag,
 )
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
-from .extractive import RankWeights, rank_sentences, sentence_penalties
+from .extractive import MAX_RANKED_SENTENCES, RankWeights, rank_sentences
 from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
 
 Method = Literal["auto", "extractive", "abstractive"]
@@ -110,6 +110,10 @@ DEFAULT_WEIGHTS: dict[str, RankWeights] = {
 }
 
 
+# Ranked sentences beyond max_bullets that shaping may fall back on, best first.
+SPARE_CANDIDATES = 5
+
+
 @dataclass(slots=True)
 class EngineConfig:
     max_chars: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_CHARS))
@@ -194,8 +198,9 @@ class Engine:
     def extract(
         self, sentences: Sequence[Sentence], lang: str, k: int, title: str | None = None
     ) -> list[Sentence]:
-        """The ``k`` best sentences, in article order."""
-        cands = self.candidates(sentences, lang)
+        """Up to ``k`` candidate sentences, best first (see :mod:`models.extractive`)."""
+        # only the ranking window is analysed: the rest could never be picked
+        cands = self.candidates(sentences, lang)[:MAX_RANKED_SENTENCES]
         if not cands:
             return []
         tokens = self.splitter.tokens([s.text for s in cands], lang)
@@ -209,11 +214,11 @@ class Engine:
                     lead.append(s.text)
             title = " ".join(lead) or None
         title_tokens = self.splitter.tokens([title], lang)[0] if title else None
-        positions = _positions(cands)
-        weights = self.config.weights[lang]
-        penalty = sentence_penalties([s.text for s in cands], self.config.max_chars[lang], weights)
-        order = rank_sentences(tokens, positions, k, title_tokens, weights, penalty)
-        return sorted((cands[i] for i in order), key=lambda s: s.start)
+        order = rank_sentences(
+            tokens, _positions(cands), k, title_tokens, self.config.weights[lang],
+            [s.text for s in cands],
+        )
+        return [cands[i] for i in order]
 
     def shorten(self, lang: str):  # noqa: ANN201 - returns a (text, limit) -> text callable
         if lang == "ko":
@@ -251,14 +256,16 @@ class Engine:
         if method == "extractive":
             models["summarize"] = EXTRACTIVE_ID
             with timer.stage("summarize"):
-                # rank a few spares: shaping may drop duplicates or noise
-                picked = self.extract(sentences, lang, req.max_bullets + 2, req.title)
-                picked = sorted(picked[: req.max_bullets + 2], key=lambda s: s.start)
+                # Ranked best first, with spares: shaping skips a sentence that cannot be made
+                # into a bullet (too long to compress, noise, a near-duplicate) and takes the next.
+                ranked = self.extract(sentences, lang, req.max_bullets + SPARE_CANDIDATES, req.title)
             with timer.stage("shape"):
                 bullets = shape_bullets(
-                    [(s.text, [s]) for s in _best_first_in_order(picked, req.max_bullets)],
+                    [(s.text, [s]) for s in ranked],
                     lang, max_chars, req.max_bullets, self.shorten(lang),
                 )
+                # the best k are shown in article order, as the story runs
+                bullets.sort(key=lambda b: b.sources[0].start)
         else:
             summarizer = self.summarizers[lang]
             cands = self.candidates(sentences, lang) or list(sentences)
@@ -342,10 +349,6 @@ class Engine:
 def _positions(cands: Sequence[Sentence]) -> list[int]:
     """Position of each candidate among the candidates (headlines and bylines don't count)."""
     return list(range(len(cands)))
-
-
-def _best_first_in_order(picked: Sequence[Sentence], k: int) -> list[Sentence]:
-    return list(picked)
 
 
 def attribute(

@@ -1,21 +1,52 @@
 """Tier 1: ranking on the project's own small examples."""
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 import numpy as np
 
-from models.extractive import rank_sentences, textrank, tfidf_matrix
+from models.extractive import (
+    MAX_RANKED_SENTENCES,
+    RankWeights,
+    cosine_matrix,
+    pick_best_first,
+    position_prior,
+    rank_sentences,
+    sentence_features,
+    textrank,
+)
 
 
-def test_tfidf_rows_are_unit_length() -> None:
-    mat = tfidf_matrix([["a", "b"], ["b", "c"], []])
-    norms = np.linalg.norm(mat, axis=1)
-    assert np.allclose(norms[:2], 1.0) and norms[2] == 0.0
+def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
+    """The textbook computation, written out independently of the inverted index."""
+    vocab = sorted({t for d in docs for t in d})
+    n = len(docs)
+    df = Counter(t for d in docs for t in set(d))
+    mat = np.zeros((n, len(vocab)))
+    for i, d in enumerate(docs):
+        for t, c in Counter(d).items():
+            mat[i, vocab.index(t)] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1)
+    norms = np.linalg.norm(mat, axis=1, keepdims=True)
+    norms[norms == 0] = 1
+    mat /= norms
+    return mat @ mat.T
+
+
+def test_sparse_cosine_matches_the_dense_computation() -> None:
+    docs = [["a", "b", "b"], ["b", "c"], [], ["c", "d", "a", "a"], ["e"]]
+    assert np.allclose(cosine_matrix(docs), _dense_cosine(docs))
 
 
 def test_textrank_prefers_the_hub() -> None:
     sim = np.array([[0, 0.9, 0.9], [0.9, 0, 0.0], [0.9, 0.0, 0]])
     scores = textrank(sim)
-    assert scores.argmax() == 0 and scores.max() == 1.0
+    assert scores.argmax() == 0 and scores[1] < 0.9 and scores[2] < 0.9
+
+
+def test_position_prior_is_the_named_decay() -> None:
+    prior = position_prior(np.array([0.0, 3.0, 6.0]), 3.0)
+    assert np.allclose(prior, [1.0, math.exp(-1), math.exp(-2)])
 
 
 def test_rank_prefers_central_and_early_and_avoids_repeats() -> None:
@@ -32,6 +63,37 @@ def test_rank_prefers_central_and_early_and_avoids_repeats() -> None:
     assert 3 not in chosen  # not central, not early
 
 
+def test_best_first_is_by_score_not_by_position() -> None:
+    """The pick order follows the score; a late sentence with the best score comes first."""
+    sim = np.zeros((4, 4))
+    scores = np.array([0.2, 0.1, 0.9, 0.5])
+    assert pick_best_first(scores, sim, 3, RankWeights()) == [2, 3, 0]
+    assert pick_best_first(scores, sim, 1, RankWeights()) == [2]
+
+
+def test_without_the_position_prior_a_central_late_sentence_wins() -> None:
+    tokens = [
+        ["weather", "sunny"],
+        ["ferry", "strike", "port", "union"],
+        ["strike", "union", "wage", "ferry"],
+        ["strike", "port", "ferry", "wage", "union"],
+    ]
+    no_prior = RankWeights(position=0.0, short_penalty=0.0)
+    lead_heavy = RankWeights(position=10.0, centrality=1.0, short_penalty=0.0)
+    assert rank_sentences(tokens, list(range(4)), 1, weights=no_prior) == [3]
+    assert rank_sentences(tokens, list(range(4)), 1, weights=lead_heavy) == [0]
+
+
+def test_ranking_is_bounded_to_the_window() -> None:
+    n = MAX_RANKED_SENTENCES * 10
+    tokens = [["plan", f"w{i % 50}"] for i in range(n)]
+    f = sentence_features(tokens, list(range(n)))
+    assert f.n == MAX_RANKED_SENTENCES and f.sim.shape == (MAX_RANKED_SENTENCES,) * 2
+    chosen = rank_sentences(tokens, list(range(n)), 5)
+    assert len(chosen) == 5 and max(chosen) < MAX_RANKED_SENTENCES
+
+
 def test_rank_handles_tiny_inputs() -> None:
     assert rank_sentences([], [], 3) == []
     assert rank_sentences([["a"]], [0], 3) == [0]
+    assert rank_sentences([[], []], [0, 1], 3) == [0, 1]
