@@ -36,10 +36,49 @@ def _engine():  # noqa: ANN202
     return engine
 
 
+class CliError(Exception):
+    """A user mistake (a missing or unreadable file, an empty input): printed in words, exit status 2."""
+
+
+def _read_text(path: str) -> str:
+    """The file's text (``-``: standard input), or a :class:`CliError` naming the file and the reason."""
+    name = "standard input" if path == "-" else path
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise CliError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise CliError(f"{name}: is a folder, not a file") from None
+    except PermissionError:
+        raise CliError(f"{name}: permission denied") from None
+    except UnicodeDecodeError as err:
+        raise CliError(f"{name}: not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise CliError(f"{name}: cannot be read ({err.strerror or err})") from None
+
+
+def _check_readable(path: str) -> None:
+    """Fail before loading any model when ``path`` cannot be opened for reading."""
+    try:
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a folder, not a file") from None
+    except OSError as err:
+        raise CliError(f"{path}: cannot be read ({err.strerror or err})") from None
+
+
 def _summarize(args: argparse.Namespace) -> int:
     from models import SummarizeRequest, SummarizerError
 
-    text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    text = _read_text(args.file)
+    if not text.strip():
+        raise CliError(f"{'standard input' if args.file == '-' else args.file} is empty: nothing to summarize")
     engine = _engine()
     try:
         result = engine.summarize(SummarizeRequest(
@@ -63,6 +102,9 @@ def _summarize(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from models.batch import run_batch
 
+    _check_readable(args.input)
+    if args.workers < 1:
+        raise CliError(f"--workers must be at least 1 (got {args.workers})")
     report = run_batch(_engine(), args.input, args.output, target_lang=args.target_lang,
                        max_bullets=args.max_bullets, workers=args.workers, progress=not args.no_progress)
     print(f"{report.done} summarized, {report.skipped} already done, {len(report.failed)} failed "
@@ -190,8 +232,12 @@ def main(argv: list[str] | None = None) -> int:
 
         from .config import SettingsError
 
-        if isinstance(err, (SummarizerError, SettingsError)):
+        if isinstance(err, (SummarizerError, SettingsError, CliError)):
             print(f"error: {getattr(err, 'message', err)}", file=sys.stderr)
+            return 2
+        if isinstance(err, OSError):  # e.g. an output file that cannot be written
+            where = f"{err.filename}: " if err.filename else ""
+            print(f"error: {where}{err.strerror or err}", file=sys.stderr)
             return 2
         raise
 

@@ -34,12 +34,22 @@ def _holder() -> EngineHolder:
     return current_app.extensions["summarizer"]
 
 
+MAX_LISTED_ERRORS = 10  # problems named in a 400/422; the rest are counted (a key flood lists 10, not 90,000)
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
-    if dupes:
-        raise ApiError(400, "bad_request", f"duplicate key(s) in JSON object: {', '.join(dupes)}")
-    return dict(pairs)
+    """The object, or a 400 naming its repeated keys (linear: one dict, one pass)."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for k, _ in pairs:
+        (dupes if k in seen else seen).add(k)
+    listed = sorted(dupes)[:MAX_LISTED_ERRORS]
+    more = f" and {len(dupes) - len(listed)} more" if len(dupes) > len(listed) else ""
+    raise ApiError(400, "bad_request", f"duplicate key(s) in JSON object: {', '.join(listed)}{more}",
+                   {"duplicate_keys": listed, "duplicate_key_count": len(dupes)})
 
 
 def parse_body(model: type[B]) -> B:
@@ -80,12 +90,16 @@ def parse_body(model: type[B]) -> B:
 
 
 def validation_message(err: ValidationError) -> tuple[str, list[dict[str, str]]]:
-    """One message naming each bad field and its limit, and the problems one by one."""
+    """One message naming each bad field and its limit, and the problems one by one: at most
+    :data:`MAX_LISTED_ERRORS` of them, the message saying how many more there were."""
     problems = [
         {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"].removeprefix("Value error, ")}
-        for e in err.errors(include_url=False, include_input=False)
+        for e in err.errors(include_url=False, include_input=False)[:MAX_LISTED_ERRORS]
     ]
-    return "; ".join(f"{p['field']}: {p['message']}" for p in problems), problems
+    message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    if err.error_count() > len(problems):
+        message += f"; and {err.error_count() - len(problems)} more problem(s)"
+    return message, problems
 
 
 def _json(model: BaseModel, status: int = 200) -> Response:

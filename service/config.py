@@ -85,8 +85,13 @@ class Settings:
         settings.validate()
         return settings
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "log_level", self.log_level.strip().upper())  # info works like INFO
+
     def validate(self) -> None:
         checks = [
+            (self.log_level in _LOG_LEVELS,
+             f"SUMMARIZER_LOG_LEVEL={self.log_level!r} is not a log level: use {', '.join(_LOG_LEVELS)}"),
             (1 <= self.port <= 65535, "SUMMARIZER_PORT must be 1-65535"),
             (self.workers >= 1, "SUMMARIZER_WORKERS must be at least 1"),
             (self.threads >= 1, "SUMMARIZER_THREADS must be at least 1"),
@@ -142,6 +147,7 @@ def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
     return max(1, cpus)
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 

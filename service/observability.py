@@ -80,7 +80,7 @@ def init_app(app: Flask, settings: Settings) -> None:
                 return resp
         registry = _registry()
         body = generate_latest(registry) if registry is not None else generate_latest()
-        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+        return Response(body, content_type=CONTENT_TYPE_LATEST)  # it names its charset once
 
     @app.get("/openapi.json")
     def openapi() -> Response:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -106,10 +107,12 @@ class EngineHolder:
                 engine = self._factory()
                 if not engine.warmed:
                     engine.warm_up()
-            except Exception as err:
+            except Exception:
                 self.state = "failed"
-                self.public_error = str(getattr(err, "message", err))
-                log.exception("engine failed to load")
+                # the open /readyz says only that loading failed; the reason, which can name paths and
+                # internals, goes to the log with this worker's id
+                self.public_error = "the models failed to load in this worker; see the server log"
+                log.exception("engine failed to load", extra={"worker_pid": os.getpid()})
                 raise
             self._engine = engine
             self.state = "ready"
