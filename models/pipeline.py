@@ -22,7 +22,14 @@ from .bullets import (
     strip_leading_tag,
 )
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
-from .extractive import MAX_RANKED_SENTENCES, RankWeights, rank_sentences
+from .extractive import (
+    MAX_RANKED_SENTENCES,
+    RankWeights,
+    SentenceFeatures,
+    pick_best_first,
+    sentence_features,
+    sentence_scores,
+)
 from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
 
 Method = Literal["auto", "extractive", "abstractive"]
@@ -195,30 +202,53 @@ class Engine:
         # Headlines and captions lack a final ending; fall back to them only if nothing else.
         return complete if len(complete) >= 1 else kept
 
-    def extract(
-        self, sentences: Sequence[Sentence], lang: str, k: int, title: str | None = None
-    ) -> list[Sentence]:
-        """Up to ``k`` candidate sentences, best first (see :mod:`models.extractive`)."""
+    def ranking_features(
+        self, sentences: Sequence[Sentence], lang: str, title: str | None = None
+    ) -> tuple[list[Sentence], SentenceFeatures | None]:
+        """The candidates in the ranking window and their features (None when there are none)."""
         # only the ranking window is analysed: the rest could never be picked
         cands = self.candidates(sentences, lang)[:MAX_RANKED_SENTENCES]
         if not cands:
-            return []
-        tokens = self.splitter.tokens([s.text for s in cands], lang)
-        if not title:
+            return [], None
+        tokens = self.splitter.tokens(cands, lang)  # Korean: the splitter's morphemes, not a second analysis
+        if title:
+            title_tokens = self.splitter.tokens([title], lang)[0]
+        else:
             # headline and subheads: the short lines without a final ending that open the article
             lead = []
             for s in sentences:
                 if s.complete:
                     break
                 if not is_noise(s.text, lang):
-                    lead.append(s.text)
-            title = " ".join(lead) or None
-        title_tokens = self.splitter.tokens([title], lang)[0] if title else None
-        order = rank_sentences(
-            tokens, _positions(cands), k, title_tokens, self.config.weights[lang],
-            [s.text for s in cands],
+                    lead.append(s)
+            title_tokens = [t for toks in self.splitter.tokens(lead, lang) for t in toks] if lead else None
+        features = sentence_features(
+            tokens, _positions(cands), title_tokens, [s.text for s in cands],
+            self.config.weights[lang].damping,
         )
+        return cands, features
+
+    def extract(
+        self, sentences: Sequence[Sentence], lang: str, k: int, title: str | None = None
+    ) -> list[Sentence]:
+        """Up to ``k`` candidate sentences, best first (see :mod:`models.extractive`)."""
+        cands, features = self.ranking_features(sentences, lang, title)
+        if features is None:
+            return []
+        weights = self.config.weights[lang]
+        order = pick_best_first(sentence_scores(features, weights), features.sim, k, weights)
         return [cands[i] for i in order]
+
+    def extractive_bullets(self, ranked: Sequence[Sentence], lang: str, k: int) -> list[Bullet]:
+        """Bullets from sentences ranked best first, shown in article order.
+
+        Shaping skips a sentence that cannot become a bullet (too long to compress, noise, a
+        near-duplicate) and takes the next ranked one.
+        """
+        bullets = shape_bullets(
+            [(s.text, [s]) for s in ranked], lang, self.config.max_chars[lang], k, self.shorten(lang),
+        )
+        return sorted(bullets, key=lambda b: b.sources[0].start)
 
     def shorten(self, lang: str):  # noqa: ANN201 - returns a (text, limit) -> text callable
         if lang == "ko":
@@ -260,12 +290,7 @@ class Engine:
                 # into a bullet (too long to compress, noise, a near-duplicate) and takes the next.
                 ranked = self.extract(sentences, lang, req.max_bullets + SPARE_CANDIDATES, req.title)
             with timer.stage("shape"):
-                bullets = shape_bullets(
-                    [(s.text, [s]) for s in ranked],
-                    lang, max_chars, req.max_bullets, self.shorten(lang),
-                )
-                # the best k are shown in article order, as the story runs
-                bullets.sort(key=lambda b: b.sources[0].start)
+                bullets = self.extractive_bullets(ranked, lang, req.max_bullets)
         else:
             summarizer = self.summarizers[lang]
             cands = self.candidates(sentences, lang) or list(sentences)
@@ -274,9 +299,9 @@ class Engine:
             chunks = summary.chunks
             models["summarize"] = summarizer.model_id
             with timer.stage("shape"):
-                pieces = [p.text for p in self.splitter.split(summary.text, lang)]
+                pieces = self.splitter.split(summary.text, lang)
                 bullets = shape_bullets(
-                    [(p, attribute(p, cands, self.splitter, lang)) for p in pieces],
+                    [(p.text, attribute(p, cands, self.splitter, lang)) for p in pieces],
                     lang, max_chars, req.max_bullets, self.shorten(lang),
                 )
         if not bullets:
@@ -352,12 +377,16 @@ def _positions(cands: Sequence[Sentence]) -> list[int]:
 
 
 def attribute(
-    piece: str, sentences: Sequence[Sentence], splitter: SentenceSplitter, lang: str, top: int = 2
+    piece: str | Sentence, sentences: Sequence[Sentence], splitter: SentenceSplitter, lang: str,
+    top: int = 2,
 ) -> list[Sentence]:
-    """The source sentences a generated bullet overlaps most (at least one, at most ``top``)."""
+    """The source sentences a generated bullet overlaps most (at least one, at most ``top``).
+
+    Sentences from the splitter bring their Korean morphemes, so nothing is analysed twice.
+    """
     if not sentences:
         return []
-    toks = splitter.tokens([piece] + [s.text for s in sentences], lang)
+    toks = splitter.tokens([piece, *sentences], lang)
     target = set(toks[0])
     scored = []
     for sent, sent_toks in zip(sentences, toks[1:]):
