@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from .errors import UnsupportedLanguage
 
@@ -17,6 +19,20 @@ SUPPORTED_LANGS: tuple[str, ...] = ("ko", "en")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN = re.compile(r"[A-Za-z]")
 _LINE = re.compile(r"[^\n]+")
+
+
+class Morph(NamedTuple):
+    """One kiwipiepy morpheme; ``start``/``end`` are offsets into the sentence's own text."""
+
+    form: str
+    tag: str
+    start: int
+    end: int
+
+    @property
+    def len(self) -> int:
+        """Characters covered, as kiwipiepy's ``Token.len``."""
+        return self.end - self.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +46,27 @@ class Sentence:
     # True where the sentence ends like a finished sentence (a Korean final ending, English
     # terminal punctuation). Headlines and captions usually do not.
     complete: bool = True
+    # Korean: the morphemes kiwipiepy found while splitting (offsets into ``text``), so the
+    # article is analysed once; None for English or where the splitter did not analyse the text.
+    morphs: tuple[Morph, ...] | None = field(default=None, compare=False, repr=False)
+
+    def clip(self, head: int, tail: int = 0) -> Sentence:
+        """The sentence without its first ``head`` and last ``tail`` characters, offsets and morphs
+        kept true (morphs that straddle a cut are dropped)."""
+        stop = len(self.text) - tail
+        morphs = None
+        if self.morphs is not None:
+            morphs = tuple(
+                Morph(m.form, m.tag, m.start - head, m.end - head)
+                for m in self.morphs if m.start >= head and m.end <= stop
+            )
+        return replace(
+            self, text=self.text[head:stop], start=self.start + head, end=self.end - tail, morphs=morphs
+        )
+
+    def bare(self) -> Sentence:
+        """The same sentence without its morphs (for results that leave the process)."""
+        return self if self.morphs is None else replace(self, morphs=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +185,10 @@ class SentenceSplitter:
 
     def _split_window(self, text: str, offset: int, stop: int, lang: str, out: list[Sentence]) -> None:
         block = text[offset:stop]
-        for s0, e0 in self._split_block(block, lang):
+        # Korean: kiwipiepy's morphemes for the whole block, (start, end, form, tag) in block
+        # offsets, from the same analysis that found the sentence boundaries
+        block_morphs: list[tuple[int, int, str, str]] | None = [] if lang == "ko" else None
+        for s0, e0 in self._split_block(block, lang, block_morphs):
             for s, e in _windows(block[s0:e0], MAX_SENTENCE, base=s0):
                 start, end = offset + s, offset + e
                 if not text[start:end].strip():
@@ -158,16 +198,23 @@ class SentenceSplitter:
                 while text[end - 1].isspace():
                     end -= 1
                 sent = text[start:end]
+                morphs = _morphs_within(block_morphs, start - offset, end - offset) if block_morphs else None
                 complete = bool((_KO_TERMINAL if lang == "ko" else _EN_TERMINAL).search(sent))
                 if lang == "ko" and not complete and not _GIANT_TOKEN.search(sent):
-                    complete = self._ko_has_final_ending(sent)
-                out.append(Sentence(sent, start, end, len(out), complete))
+                    complete = self._ko_has_final_ending(sent, morphs)
+                out.append(Sentence(sent, start, end, len(out), complete, morphs))
 
-    def _split_block(self, block: str, lang: str) -> Iterable[tuple[int, int]]:
+    def _split_block(
+        self, block: str, lang: str, morphs: list[tuple[int, int, str, str]] | None = None
+    ) -> Iterable[tuple[int, int]]:
         if _GIANT_TOKEN.search(block):
             spans = _windows(block, MAX_SENTENCE)
         elif lang == "ko":
-            spans = [(s.start, s.end) for s in self._kiwi.split_into_sents(block)]
+            spans = []
+            for sent in self._kiwi.split_into_sents(block, return_tokens=True):
+                spans.append((sent.start, sent.end))
+                if morphs is not None:
+                    morphs.extend((t.start, t.start + t.len, t.form, t.tag) for t in sent.tokens)
         else:
             with self._lock:
                 pieces = self._pysbd.segment(block)
@@ -195,19 +242,46 @@ class SentenceSplitter:
             if e > s:
                 yield s, e
 
-    def _ko_has_final_ending(self, sentence: str) -> bool:
-        tokens = self._kiwi.tokenize(sentence)
+    def _ko_has_final_ending(self, sentence: str, morphs: Sequence[Morph] | None = None) -> bool:
+        tokens = morphs if morphs else self._kiwi.tokenize(sentence)
         return any(t.tag == "EF" for t in tokens[-4:])
 
-    def tokens(self, sentences: list[str], lang: str) -> list[list[str]]:
-        """Content tokens per sentence for similarity: Korean morphemes, English word stems."""
-        if lang == "ko":
-            sentences = [_GIANT_TOKEN.sub(lambda m: m.group()[:20], s) for s in sentences]
-            return [
-                [f"{t.form}/{t.tag[0]}" for t in toks if t.tag in _KO_CONTENT_TAGS]
-                for toks in self._kiwi.tokenize(sentences)
-            ]
-        return [en_tokens(s) for s in sentences]
+    def morphs(self, text: str) -> tuple[Morph, ...]:
+        """kiwipiepy's morphemes of one Korean text, offsets into ``text`` (for text the splitter
+        did not analyse, e.g. a title)."""
+        text = _GIANT_TOKEN.sub(lambda m: m.group()[:20], text)
+        return tuple(Morph(t.form, t.tag, t.start, t.start + t.len) for t in self._kiwi.tokenize(text))
+
+    def tokens(self, sentences: Sequence[str | Sentence], lang: str) -> list[list[str]]:
+        """Content tokens per sentence for similarity: Korean morphemes, English word stems.
+
+        A :class:`Sentence` from :meth:`split` brings its Korean morphemes along, so only plain
+        strings (and sentences without morphs) are analysed here.
+        """
+        texts = [s if isinstance(s, str) else s.text for s in sentences]
+        if lang != "ko":
+            return [en_tokens(t) for t in texts]
+        known = [None if isinstance(s, str) else s.morphs for s in sentences]
+        todo = [i for i, m in enumerate(known) if m is None]
+        if todo:
+            fresh = self._kiwi.tokenize([_GIANT_TOKEN.sub(lambda m: m.group()[:20], texts[i]) for i in todo])
+            for i, toks in zip(todo, fresh):
+                known[i] = toks
+        return [[f"{t.form}/{t.tag[0]}" for t in toks if t.tag in _KO_CONTENT_TAGS] for toks in known]
+
+
+def _morphs_within(
+    block_morphs: list[tuple[int, int, str, str]], start: int, end: int
+) -> tuple[Morph, ...]:
+    """The block's morphemes inside ``[start, end)``, re-based to ``start`` (sorted by start)."""
+    i = bisect_left(block_morphs, (start,))
+    out = []
+    while i < len(block_morphs) and block_morphs[i][0] < end:
+        s, e, form, tag = block_morphs[i]
+        if e <= end:
+            out.append(Morph(form, tag, s - start, e - start))
+        i += 1
+    return tuple(out)
 
 
 # Korean morphemes that carry content: nouns, numbers, foreign words, verb and adjective stems.
