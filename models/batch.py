@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -21,18 +22,48 @@ class BatchReport:
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _done_ids(out_path: Path) -> set[str]:
+def _valid_row(line: bytes) -> dict[str, Any] | None:
+    """The output row a complete line holds, or None for a damaged one."""
+    if not line.endswith(b"\n"):
+        return None  # cut short by an interrupted run: redone
+    try:
+        row = json.loads(line)
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return row if isinstance(row, dict) and "id" in row and "bullets" in row else None
+
+
+def _done_ids(out_path: Path, log: TextIO | None = None) -> set[str]:
+    """Ids already summarized in ``out_path``, after repairing it.
+
+    A run killed at any moment leaves at most a last line cut mid-write; an older version's resume
+    could also append a row onto such a line. Whenever any line is not a complete JSON row, or an
+    id appears twice, the file is rewritten with only its valid rows (the first of each id): into
+    a temporary file beside it, flushed to disk, then renamed over it, so a kill during the repair
+    leaves either the old file or the repaired one. The dropped rows' ids are summarized again.
+    """
     ids: set[str] = set()
     if not out_path.exists():
         return ids
-    with open(out_path, encoding="utf-8") as f:
+    keep: list[bytes] = []
+    damaged = 0
+    with open(out_path, "rb") as f:
         for line in f:
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by an interrupted run is redone
-            if isinstance(row, dict) and "id" in row and "bullets" in row:
-                ids.add(str(row["id"]))
+            row = _valid_row(line)
+            if row is None or str(row["id"]) in ids:
+                damaged += 1
+                continue
+            ids.add(str(row["id"]))
+            keep.append(line)
+    if damaged:
+        tmp = out_path.with_name(out_path.name + ".repair")
+        with open(tmp, "wb") as f:
+            f.writelines(keep)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out_path)
+        print(f"{out_path}: removed {damaged} damaged or repeated line(s) left by an interrupted run; "
+              f"{len(keep)} row(s) kept", file=log or sys.stderr)
     return ids
 
 
@@ -81,32 +112,42 @@ def run_batch(
 
     log = log or sys.stderr
     in_path, out_path = Path(in_path), Path(out_path)
-    done = _done_ids(out_path)
+    done = _done_ids(out_path, log)
     report = BatchReport()
     todo: list[tuple[int, Any]] = []
-    with open(in_path, encoding="utf-8") as f:
+    first_line: dict[str, int] = {}  # id -> the line that has it: a repeated id is summarized once
+    with open(in_path, "rb") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             report.total += 1
             try:
                 row = json.loads(line)
+            except UnicodeDecodeError as err:
+                report.failed.append({"line": lineno, "error": f"not UTF-8 (byte {err.start})"})
+                continue
             except ValueError as err:
                 report.failed.append({"line": lineno, "error": f"malformed JSON: {err}"})
                 continue
             if isinstance(row, dict) and "id" not in row:
                 report.failed.append({"line": lineno, "error": "row has no 'id'"})
                 continue
-            if isinstance(row, dict) and str(row["id"]) in done:
-                report.skipped += 1
-                continue
+            if isinstance(row, dict):
+                rid = str(row["id"])
+                if rid in first_line:
+                    report.failed.append({"line": lineno, "error": f"id {rid!r} repeats line {first_line[rid]}"})
+                    continue
+                first_line[rid] = lineno
+                if rid in done:
+                    report.skipped += 1
+                    continue
             todo.append((lineno, row))
     for failure in report.failed:
         print(f"line {failure['line']}: skipped: {failure['error']}", file=log)
 
     lock = threading.Lock()
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_path, "a", encoding="utf-8") as out, ThreadPoolExecutor(max(1, workers)) as pool, tqdm(
+    with open(out_path, "ab") as out, ThreadPoolExecutor(max(1, workers)) as pool, tqdm(
         total=len(todo), disable=not progress, unit="article", file=log, desc="summarizing"
     ) as bar:
         futures = {pool.submit(summarize_row, engine, row, target_lang, max_bullets): (ln, row) for ln, row in todo}
@@ -120,9 +161,9 @@ def run_batch(
                 report.failed.append({"line": lineno, "id": rid, "error": message})
                 bar.write(f"line {lineno} (id {rid}): skipped: {message}", file=log)
             else:
-                with lock:
-                    out.write(json.dumps(result, ensure_ascii=False) + "\n")
-                    out.flush()  # each finished row survives an interruption
+                with lock:  # a kill can cut only the last line,, repaired on resume
+                    out.write((json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8"))
+                    out.flush()  # each finished row survives the process being killed
                 report.done += 1
             bar.update(1)
     return report

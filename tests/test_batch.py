@@ -61,3 +61,74 @@ def test_batch_cli_shows_progress(tmp_path: Path, en_article: str) -> None:
     assert "summarizing" in proc.stderr and "100%" in proc.stderr
     assert "1 summarized, 0 already done, 1 failed of 2 rows" in proc.stderr
     assert len(json.loads(out.read_text(encoding="utf-8"))["bullets"]) == 2
+
+
+def _valid_rows(out: Path) -> list[dict]:
+    lines = out.read_bytes().split(b"\n")
+    assert lines[-1] == b"", "the last line is complete"
+    return [json.loads(line) for line in lines[:-1]]  # every line is JSON, or this raises
+
+
+def test_batch_killed_with_sigkill_resumes_every_id_once(tmp_path: Path, ko_article: str, en_article: str) -> None:
+    """A real ``python -m service batch`` killed with SIGKILL while writing, twice, then a last line cut
+    mid-write by hand and a stray tail: each resume leaves only valid JSON lines, the last one ends every
+    id exactly once."""
+    import signal
+    import time
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    articles = [ko_article, en_article]
+    n = 400
+    src.write_text("".join(json.dumps({"id": f"row-{i}", "text": f"Row {i}.\n" + articles[i % 2]},
+                                      ensure_ascii=False) + "\n" for i in range(n)), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "service", "batch", str(src), str(out), "--no-progress", "--workers", "2"]
+    kills = 0
+    for wanted in (20, 120):  # kill once some rows are written, at no particular byte
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not out.exists() or out.read_bytes().count(b"\n") < wanted):
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        kills += proc.returncode == -signal.SIGKILL
+        assert out.read_bytes().count(b"\n") < n, "killed before it finished"
+    assert kills == 2
+    # a line cut mid-write (as a kill inside write() leaves it), then the rerun must not glue onto it
+    data = out.read_bytes()
+    out.write_bytes(data + data[: len(data.split(b"\n")[0]) // 2])
+    done_before = len(_valid_rows_lenient(out))
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "removed 1 damaged or repeated line(s)" in proc.stderr
+    assert f"{n - done_before} summarized, {done_before} already done, 0 failed of {n} rows" in proc.stderr
+    rows = _valid_rows(out)
+    assert sorted(r["id"] for r in rows) == sorted(f"row-{i}" for i in range(n))
+    assert all(len(r["bullets"]) == 3 for r in rows)
+
+
+def _valid_rows_lenient(out: Path) -> list[dict]:
+    rows = []
+    for line in out.read_bytes().splitlines(keepends=True):
+        try:
+            if line.endswith(b"\n"):
+                rows.append(json.loads(line))
+        except ValueError:
+            pass
+    return rows
+
+
+def test_batch_repairs_damage_anywhere_and_repeated_ids(engine: Engine, tmp_path: Path, en_article: str,
+                                                       capsys) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b"".join(json.dumps({"id": i, "text": en_article}).encode() + b"\n" for i in "abc")
+                    + b'{"id": "a", "text": "The plan starts."}\n' + b'{"id": "d", "text": "\xff\xfe"}\n')
+    good = json.dumps({"id": "a", "bullets": ["x"]})
+    # a row glued onto a cut line by an older resume, a repeated id, and a cut tail
+    out.write_text(good + "\n" + '{"id": "b", "bull{"id": "c", "bullets": []}\n' + good + "\n" + '{"id"',
+                   encoding="utf-8")
+    report = run_batch(engine, src, out, progress=False)
+    assert (report.done, report.skipped) == (2, 1)
+    assert sorted(f["line"] for f in report.failed) == [4, 5]  # the repeated id and the non-UTF-8 row
+    assert "removed 3 damaged or repeated line(s)" in capsys.readouterr().err
+    assert sorted(r["id"] for r in _valid_rows(out)) == ["a", "b", "c"]
