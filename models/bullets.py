@@ -79,9 +79,7 @@ def strip_leading_tag(sentence: Sentence, lang: str) -> Sentence:
     if not m or m.end() == 0 or m.end() >= len(sentence.text):
         return sentence
     cut = m.end()
-    return Sentence(
-        sentence.text[cut:], sentence.start + cut, sentence.end, sentence.index, sentence.complete
-    )
+    return sentence.clip(cut)  # keeps the Korean morphemes, re-based
 
 
 # --- shortening --------------------------------------------------------------------------

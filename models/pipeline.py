@@ -321,7 +321,8 @@ class Engine:
                 for t, b in zip(translated, bullets)
             ]
         return SummaryResult(
-            bullets=bullets,
+            # the morphemes served this request; a cached or serialized result does not carry them
+            bullets=[Bullet(b.text, [s.bare() for s in b.sources]) for b in bullets],
             source_lang=lang,
             target_lang=target,
             method=method,
