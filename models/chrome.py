@@ -1,0 +1,261 @@
+"""Page chrome in pasted text: what a select-all-and-copy of a news page brings besides the article.
+
+A pasted page carries the site's furniture around the article: breadcrumbs and menus, print /
+share / subscribe / log-in / comment prompts, copyright lines, related-article lists, photo
+captions (often printed twice) with their credits, bylines, reporter and e-mail lines. None of it
+may become a bullet. :func:`strip_chrome` drops it line by line, in Korean and English, and takes
+the headline (a first line shaped like one) as the title signal instead of a candidate bullet.
+
+Every rule is general (a shape, a phrase any site uses), not a site's markup: the rules are listed
+in :data:`LINE_RULES` and their cases in tests/test_chrome.py. Two rules look at a line's
+neighbours: a line repeated verbatim, and a run of short unpunctuated lines (a menu or a list of
+headlines). One looks at the whole text: a line far from the article's body of running prose,
+when it is itself short of prose (:func:`_outside_body`).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .text import Sentence
+
+_LINE = re.compile(r"[^\n]+")
+_SPACES = re.compile(r"\s+")
+_EN_END = re.compile(r"[.!?…][\"'’”)\]]*$")
+_KO_END = re.compile(r"(?:다|요|죠|까|니다|습니다)[.!?…]*[\"'’”)\]]*$|[.!?…][\"'’”)\]]*$")
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
+
+# --- line rules: (reason, pattern, most words a matching line may have) ---------------------
+# A phrase that is chrome in a short line ("Share this article") can be prose in a long one
+# ("He declined to share the data"), so most rules apply only to lines up to a word count.
+
+_AGENCIES = (r"REUTERS|AP|AFP|EPA|YONHAP|NEWS1|NEWSIS|XINHUA|BLOOMBERG|GETTY IMAGES|AP PHOTO|"
+             r"KYODO|ANADOLU|SHUTTERSTOCK|JOONGANG|JOONGANG ILBO|NEWSIS|KOREA HERALD|ILGAN SPORTS")
+_STOCK = r"Getty Images|Shutterstock|iStock(?:photo)?|Depositphotos|Unsplash|Pexels|Alamy|Adobe Stock|Pixabay|Wikimedia Commons"
+
+Rule = tuple[str, "re.Pattern[str]", int]
+
+
+def _rules(lang_rules: Sequence[tuple[str, str, int]], flags: int = 0) -> list[Rule]:
+    return [(reason, re.compile(p, flags), words) for reason, p, words in lang_rules]
+
+
+LINE_RULES: dict[str, list[Rule]] = {
+    "en": _rules([
+        # Home > Business > Industry ; News / World / Asia
+        ("breadcrumb", r"^[^.!?]{1,40}(?:\s(?:>|›|»|/|\|)\s[^.!?>›»|]{1,40}){2,}$", 15),
+        ("prompt", r"^(?:print|share|e-?mail|tweet|comment|comments|reply|like|save|bookmark|copy link|"
+                   r"listen|font size|text size|zoom|dictionary|close|menu|search|subscribe|log ?in|"
+                   r"sign ?in|sign ?up|register|follow|skip to(?: main)? content|back to top|top|"
+                   r"advertisement|sponsored|ad|next|previous|more)(?:\W+(?:print|share|e-?mail|"
+                   r"dictionary|this|article|story|page|facebook|twitter|x|linkedin|whatsapp|"
+                   r"comments?|on|us|now|here|content|top|link|options))*\W*$", 8),
+        ("prompt", r"\b(?:log ?in|sign ?in|sign ?up|subscribe|register)\b.{0,60}\b(?:to|for)\b.{0,40}"
+                   r"\b(?:connect|comment|continue|read|access|newsletter|updates|account|free)\b", 25),
+        ("prompt", r"\bnewsletters?\b|\bsubscribe\b|\bsubscription\b|\bunsubscribe\b", 30),
+        ("prompt", r"\b(?:leave|post|add|write|view|show|load|read)\s+(?:a|your|the|all|more)?\s*"
+                   r"(?:comments?|repl(?:y|ies)|responses?)\b|\bcomments? (?:are|is) (?:closed|moderated)\b|"
+                   r"\bcomment (?:policy|guidelines)\b|^\d+\s+comments?$", 20),
+        ("prompt", r"\b(?:share|follow us|find us|join us|like us) on\b|\bshare this\b|"
+                   r"\b(?:download|get) (?:our|the) app\b|\bclick here\b|\btap here\b", 20),
+        ("prompt", r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"
+                   r"\baccept (?:all )?cookies\b|\benable javascript\b|\bjavascript is (?:disabled|required)\b|"
+                   r"\bupdate your browser\b|\bad ?blocker\b", 40),
+        ("legal", r"\bterms (?:of (?:use|service)|and conditions)\b|\bprivacy (?:policy|notice|settings)\b|"
+                  r"\bdo not sell\b|\bcontact us\b|\babout us\b|\bsite ?map\b|\bcareers\b", 12),
+        ("copyright", r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bno part of this\b", 30),
+        ("related", r"^(?:related(?: articles?| stories| posts| news| content| coverage| topics)?|"
+                    r"recommended(?: for you| stories| articles| reading)?|more (?:from|on|in|stories|news|"
+                    r"articles|like this)\b.*|(?:most|top) (?:read|popular|viewed|shared)(?: stories| articles)?|"
+                    r"trending(?: now| stories)?|popular(?: now| posts| stories)?|latest(?: news| stories| posts)?|"
+                    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|read (?:more|next|also)\b.*|"
+                    r"see also|also read|don'?t miss|editor'?s picks?|tags?|topics?|categories|filed under.*|"
+                    r"in (?:this|other) news|what to read next|up next|more headlines)\W*$", 12),
+        # BY PARK EUN-JEE, YONHAP [park.eunjee@joongang.co.kr] ; By Jane Doe and John Roe, Reuters
+        ("byline", r"^(?:written |posted |reported |story |words |text )?by\s+[A-Z][\w.'’-]*"
+                   r"(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|al))*\s*(?:[,|/–—-].{0,80})?$", 25),
+        ("byline", r"^(?:author|reporter|correspondent|editor|staff writer|contributor|reviewed by|"
+                   r"fact[- ]checked by|edited by|photographs? by|photos? by|illustrations? by)\b.{0,80}$", 15),
+        ("byline", r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:\||·|•|,|—|–)\s*"
+                   r"(?:staff (?:writer|reporter)|reporter|correspondent|contributor|editor|senior writer|"
+                   r"columnist)\b.{0,60}$", 15),
+        ("dateline", r"^(?:published|updated|posted|last (?:updated|modified)|first published|modified)"
+                     r"\b\s*(?:on|at)?\s*:?\s*.{0,60}$", 14),
+        ("dateline", r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+"
+                     r"\d{4}\b.{0,40}$|^\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+                     r"[a-z]*\.?\s+\d{4}\b.{0,40}$|^\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.{0,40}$", 12),
+        ("reading-time", r"^\d+\s*(?:min(?:ute)?s?|hours?)\s+(?:read|listen|watch)\b.{0,30}$", 8),
+        # Meta's CEO testifies ... on Jan. 31. [REUTERS] ; ... (AP Photo/Jane Doe) ; Photo: Getty Images
+        ("caption", r"[\[(](?:" + _AGENCIES + r")(?:\s*(?:/|,)\s*[^\])]{1,60})?[\])]\s*$", 80),
+        ("caption", r"\((?:[A-Z][\w&.]*\s+){0,3}(?:photo|photograph|image|picture|illustration|graphic|file|"
+                    r"screenshot|video)s?\b[^)]{0,80}\)\s*$", 80),
+        ("caption", r"^(?:photo|photograph|image|picture|illustration|graphic|credit|caption|source|"
+                    r"pictured|above|top|left|right|main image|file photo)s?\s*(?::|by\b|courtesy\b|credit\b)", 80),
+        ("caption", r"\b(?:photo|image|picture)s?\s*(?:credit|courtesy)\b|\b(?:" + _STOCK + r")\b", 40),
+        ("email", r"^\W*(?:e-?mail|contact|reach)?\W*" + _EMAIL.pattern + r"\W*$", 8),
+        ("url", _URL_ONLY.pattern, 3),
+    ], re.I),
+    "ko": _rules([
+        ("breadcrumb", r"^[^.!?]{1,30}(?:\s*(?:>|›|»|/|\||·)\s*[^.!?>›»|·]{1,30}){2,}$", 15),
+        ("prompt", r"(?:로그인|회원가입|구독(?:하기|신청)?|댓글|공유(?:하기)?|인쇄|프린트|스크랩|글자\s*크기|"
+                   r"글씨\s*(?:크게|작게|키우기|줄이기)|페이스북|트위터|카카오(?:톡|스토리)|네이버\s*블로그|"
+                   r"밴드|URL\s*복사|링크\s*복사|기사\s*(?:제보|저장|보내기)|닫기|메뉴|검색|전체\s*메뉴|"
+                   r"바로\s*가기|좋아요|싫어요|추천|구독자|알림\s*받기|본문\s*듣기|음성\s*듣기|번역)", 6),
+        ("prompt", r"(?:로그인|회원가입|구독|뉴스레터|앱\s*(?:설치|다운)|카카오톡\s*채널|채널\s*추가|"
+                   r"제보(?:하기|는)?|기사\s*제보)\S*\s.{0,80}(?:하세요|해\s*주세요|바랍니다|가능합니다|됩니다)", 25),
+        ("copyright", r"ⓒ|©|무단\s*전재|재배포\s*금지|저작권자|all rights reserved|copyright", 30),
+        ("related", r"^(?:관련\s*(?:기사|뉴스|콘텐츠)|많이\s*본\s*(?:기사|뉴스)|인기\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|"
+                    r"최신\s*(?:기사|뉴스)|주요\s*(?:기사|뉴스)|이\s*시각\s*(?:주요\s*)?뉴스|함께\s*(?:보면|볼만한)\s*"
+                    r"좋은\s*(?:기사|뉴스)|이\s*기사를\s*(?:본|읽은).*|(?:오늘|지금)의\s*(?:주요\s*)?뉴스|"
+                    r"핫\s*이슈|포토\s*뉴스|랭킹\s*뉴스|태그|키워드)\W*$", 8),
+        # (서울=한빛뉴스) 김하늘 기자 = ; 김하늘 기자 sky@example.com ; [한빛뉴스 김하늘 기자]
+        ("byline", r"^\W*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z0-9 ]{1,15}\s*[\])】])?\s*"
+                   r"(?:[가-힣A-Za-z0-9]{1,12}\s+)?[가-힣]{2,4}\s*(?:기자|특파원|객원기자|통신원|리포터|"
+                   r"선임기자|전문기자|기상캐스터|앵커)(?:\s*[=·,]?\s*\S*@\S*|\s*=)?\W*$", 8),
+        ("byline", r"[가-힣]{2,4}\s*(?:기자|특파원)\s*[\w.+-]+@", 10),
+        ("byline", r"^\W*(?:글|사진|영상|편집|정리|취재|그래픽)\s*[=:·]?\s*[가-힣]{2,4}(?:\s*(?:기자|PD|작가))?\W*$", 6),
+        ("dateline", r"^\W*(?:입력|수정|승인|등록|발행|업데이트|기사\s*입력|최종\s*수정)\s*:?\s*\d{4}[./-]", 10),
+        ("dateline", r"^\W*\d{4}[./-]\s*\d{1,2}[./-]\s*\d{1,2}\.?\s*(?:\d{1,2}:\d{2})?(?::\d{2})?\W*$", 4),
+        # [사진 = 연합뉴스] ; 사진 제공 = 한빛시 ; ... 모습. /연합뉴스 ; [한빛시 제공]
+        ("caption", r"[\[<(]\s*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]|^\W*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]", 80),
+        ("caption", r"(?:사진|자료|영상|이미지)\s*제공|[\[(]\s*[가-힣A-Za-z0-9 ]{1,20}\s*제공\s*[\])]", 80),
+        ("caption", r"/\s*(?:연합뉴스|뉴스1|뉴시스|한빛뉴스|AP|AFP|로이터|EPA|게티이미지(?:뱅크|코리아)?|"
+                    r"[가-힣]{2,8}(?:일보|신문|뉴스|통신|기자))\s*[\])]?\s*$", 80),
+        ("caption", r"[\[(](?:" + _AGENCIES + r"|연합뉴스|뉴스1|뉴시스|로이터|게티이미지(?:뱅크)?)[\])]\s*$", 80),
+        ("email", r"^\W*(?:이메일|메일|문의|제보)?\W*" + _EMAIL.pattern + r"\W*$", 8),
+        ("url", _URL_ONLY.pattern, 3),
+    ], re.I),
+}
+
+
+def _norm(line: str) -> str:
+    return _SPACES.sub(" ", line).strip()
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def ends_like_sentence(line: str, lang: str) -> bool:
+    """True when a line ends the way a finished sentence does (final punctuation; in Korean also a
+    final ending such as 다 or 요)."""
+    return bool((_KO_END if lang == "ko" else _EN_END).search(line.rstrip()))
+
+
+def line_chrome(line: str, lang: str) -> str | None:
+    """The reason a line, on its own, is page chrome (``"byline"``, ``"caption"``...), or None."""
+    text = _norm(line)
+    if not text:
+        return None
+    if not re.search(r"[^\W\d_]", text):
+        return "symbols"
+    words = _words(text)
+    for reason, pattern, max_words in LINE_RULES.get(lang, LINE_RULES["en"]):
+        if words <= max_words and pattern.search(text):
+            return reason
+    if lang == "ko":  # a Korean page quotes English chrome too (Copyright, Share, Photo: ...)
+        for reason, pattern, max_words in LINE_RULES["en"]:
+            if reason in ("copyright", "caption", "prompt", "legal") and words <= max_words and pattern.search(text):
+                return reason
+    return None
+
+
+# A menu or a list of headlines: at least MENU_RUN consecutive lines, none of which ends like a
+# sentence and each of at most MENU_WORDS words (headlines of related articles are that short).
+MENU_RUN = 3
+MENU_WORDS = 16
+
+
+def _menu_lines(lines: Sequence[str], reasons: Sequence[str | None], lang: str) -> set[int]:
+    """Lines in runs of short unpunctuated ones; lines already known as chrome are skipped (a
+    breadcrumb or a prompt inside a menu neither counts nor breaks the run)."""
+    out: set[int] = set()
+    run: list[int] = []
+    for i, line in enumerate([*lines, ""]):
+        if i < len(lines) and reasons[i] is not None:
+            continue
+        short = bool(line) and _words(line) <= MENU_WORDS and not ends_like_sentence(line, lang)
+        if short:
+            run.append(i)
+            continue
+        if len(run) >= MENU_RUN:
+            out.update(run)
+        run = []
+    return out
+
+
+# Running prose: a line that ends like a sentence and is at least this long (characters).
+PROSE_CHARS = {"en": 80, "ko": 40}
+
+
+@dataclass(slots=True)
+class ChromeResult:
+    """The sentences kept, the title signal found, and each dropped sentence with its reason."""
+
+    sentences: list[Sentence]
+    title: str | None = None
+    dropped: list[tuple[Sentence, str]] = field(default_factory=list)
+
+
+def _headline(line: str, lang: str) -> bool:
+    words = _words(line)
+    return 2 <= words <= 30 and len(line) <= 200 and not _EN_END.search(line) and not _EMAIL.search(line)
+
+
+def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
+    """Every non-blank line of ``text`` as ``(start, end, reason)``: reason is None for a line
+    that may hold article text, else why it is chrome (``"title"`` for the headline)."""
+    spans = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.group().strip()]
+    lines = [_norm(text[s:e]) for s, e in spans]
+    reasons: list[str | None] = [line_chrome(line, lang) for line in lines]
+    # lines printed twice (a caption under the photo and in the gallery, a pull quote, a menu
+    # header and footer): page furniture, every copy of it
+    counts = Counter(line.casefold() for line in lines if len(line) >= 12)
+    for i, line in enumerate(lines):
+        if reasons[i] is None and counts.get(line.casefold(), 0) >= 2:
+            reasons[i] = "repeated"
+    for i in _menu_lines(lines, reasons, lang):
+        if reasons[i] is None:
+            reasons[i] = "menu"
+    # the headline: the first line left, when shaped like one and followed by more text
+    for i, line in enumerate(lines):
+        if reasons[i] in (None, "menu", "repeated"):
+            if _headline(line, lang) and i + 1 < len(lines) and reasons[i] != "menu":
+                reasons[i] = "title"
+            break
+    return [(s, e, r) for (s, e), r in zip(spans, reasons)]
+
+
+def strip_chrome(
+    text: str, sentences: Sequence[Sentence], lang: str,
+    sentence_filter: Callable[[str], bool] | None = None,
+) -> ChromeResult:
+    """Drop the sentences on chrome lines of ``text`` (``sentences`` are its split, offsets into
+    it); the headline line becomes ``title``. ``sentence_filter`` may reject more sentences."""
+    classified = classify_lines(text, lang)
+    starts = [s for s, _, _ in classified]
+    title: str | None = None
+    kept: list[Sentence] = []
+    dropped: list[tuple[Sentence, str]] = []
+    for s, e, reason in classified:
+        if reason == "title":
+            title = _norm(text[s:e])
+            break
+    for sent in sentences:
+        i = bisect.bisect_right(starts, sent.start) - 1
+        reason = classified[i][2] if i >= 0 and sent.start < classified[i][1] else None
+        if reason is None:
+            inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
+            if inner in ("byline", "caption", "email", "copyright", "prompt"):
+                reason = inner
+        if reason is None and sentence_filter is not None and sentence_filter(sent.text):
+            reason = "noise"
+        if reason is None:
+            kept.append(sent)
+        else:
+            dropped.append((sent, reason))
+    return ChromeResult(kept, title, dropped)

@@ -1,0 +1,124 @@
+"""A web page's HTML -> its article text and title, offline and bounded.
+
+trafilatura does the extraction (chosen by measurement against readability-lxml, resiliparse,
+newspaper4k and goose3: ``python -m bench.pages --compare-extractors``; the README has the table).
+Nothing is fetched: the HTML is parsed as given, with libxml2's network access off, no URL is
+passed on, and links, images and frames are never followed.
+
+Bounds, all checked before trafilatura runs:
+
+* size: at most ``max_bytes`` of UTF-8 (the service passes ``SUMMARIZER_MAX_HTML_BYTES``);
+* nesting: libxml2 stops building the tree 256 levels deep (``huge_tree`` stays off), so a
+  nesting bomb yields a short tree, not a deep one;
+* entities: the HTML parser expands no DTD entities (a "billion laughs" document stays a few
+  literal ``&name;`` strings) and never loads external ones;
+* elements: trafilatura's time grows faster than linearly with the element count (20,000
+  link-list items took 2.6 s), so a page over :data:`MAX_ELEMENTS` is first thinned (hidden and
+  navigation elements removed, inline formatting unwrapped, text kept) and refused if still over.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InputRejected
+
+# Default for SUMMARIZER_MAX_HTML_BYTES: under the 1 MiB request-body default, so that an html
+# field at the limit still fits in a request (97% of the dev pages are smaller).
+DEFAULT_MAX_HTML_BYTES = 1_000_000
+# The largest dev page has 3,746 elements; at 10,000 the slowest shape measured (a list of
+# 10,000 links) takes about 1.4 s in trafilatura, a real page far less.
+MAX_ELEMENTS = 10_000
+MAX_TITLE_CHARS = 300
+
+# Never article text; removed first when a page is over MAX_ELEMENTS.
+_THIN_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "nav",
+              "footer", "aside", "form", "select", "button", "canvas", "video", "audio", "picture")
+_INLINE = ("a", "span", "b", "i", "em", "strong", "font", "small", "u", "abbr", "cite", "sup", "sub",
+           "mark", "time", "label", "code", "s", "strike", "bdi", "bdo", "q", "var", "ins", "del")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What a page holds for summarizing: the article's text (paragraphs on their own lines) and
+    its headline when one was found."""
+
+    text: str
+    title: str | None = None
+
+
+def _parse(html: str):  # noqa: ANN202 - an lxml.html.HtmlElement
+    import lxml.etree
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, recover=True,
+        default_doctype=False,
+    )
+    try:
+        return lxml.html.document_fromstring(html, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None  # nothing parseable: an empty document, say
+
+
+def _count(tree) -> int:  # noqa: ANN001
+    return sum(1 for _ in tree.iter())
+
+
+def _thin(tree) -> None:  # noqa: ANN001
+    """Remove elements that are never article text and unwrap inline ones (their text stays)."""
+    import lxml.etree
+
+    for el in list(tree.iter(*_THIN_DROP)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    lxml.etree.strip_tags(tree, *_INLINE)
+
+
+def _title(tree) -> str | None:  # noqa: ANN001
+    """The page's headline: Open Graph or Twitter title, else trafilatura's pick among <h1> and
+    <title> (a " | Site name" tail removed)."""
+    from trafilatura.metadata import extract_title
+
+    for xpath in ('//meta[@property="og:title"]/@content', '//meta[@name="twitter:title"]/@content'):
+        found = tree.xpath(xpath)
+        if found and str(found[0]).strip():
+            title = str(found[0])
+            break
+    else:
+        title = extract_title(tree) or ""
+    title = re.sub(r"\s+", " ", _CONTROL.sub("", title)).strip()
+    return title[:MAX_TITLE_CHARS] or None
+
+
+def extract_page(html: str, max_bytes: int = DEFAULT_MAX_HTML_BYTES) -> Page:
+    """The article text and headline of a page; raises :class:`InputRejected` for a page over
+    ``max_bytes`` or :data:`MAX_ELEMENTS`, or one with no article text."""
+    size = len(html.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise InputRejected(f"html must be at most {max_bytes} bytes (got {size})",
+                            {"field": "html", "limit_bytes": max_bytes})
+    import trafilatura
+
+    tree = _parse(_CONTROL.sub("", html))
+    if tree is None:
+        raise InputRejected("the html has no article text", {"field": "html"})
+    n = _count(tree)
+    if n > MAX_ELEMENTS:
+        _thin(tree)
+        n = _count(tree)
+        if n > MAX_ELEMENTS:
+            raise InputRejected(
+                f"the html has {n} elements after removing navigation and inline markup; at most "
+                f"{MAX_ELEMENTS} are read", {"field": "html", "limit_elements": MAX_ELEMENTS},
+            )
+    title = _title(tree)
+    doc = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True,
+                                      include_images=False, include_links=False)
+    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    text = _BLANK_LINES.sub("\n\n", _CONTROL.sub("", text)).strip()
+    if not re.search(r"[^\W\d_]", text):
+        raise InputRejected("the html has no article text", {"field": "html"})
+    return Page(text=text, title=title)
