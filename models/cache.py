@@ -87,8 +87,9 @@ class RedisCache:
 
 def cache_key(req: SummarizeRequest, model_ids: dict[str, str], backend: str, max_chars: dict[str, int]) -> str:
     text_hash = hashlib.sha256(req.text.encode("utf-8")).hexdigest()
+    html_hash = hashlib.sha256(req.html.encode("utf-8", "surrogatepass")).hexdigest() if req.html is not None else None
     params = {
-        "v": CACHE_VERSION, "text": text_hash, "title": req.title, "source_lang": req.source_lang,
+        "v": CACHE_VERSION, "text": text_hash, "html": html_hash, "title": req.title, "source_lang": req.source_lang,
         "target_lang": req.target_lang, "max_bullets": req.max_bullets, "method": req.method,
         "models": model_ids, "backend": backend, "max_chars": max_chars,
     }

@@ -61,5 +61,7 @@ class GuardedEngine:
     def summarize(self, req: SummarizeRequest) -> SummaryResult:
         return self._run(self.inner.summarize, req)
 
-    def translate(self, text: str, source_lang: str, target_lang: str) -> TranslationResult:
-        return self._run(self.inner.translate, text, source_lang, target_lang)
+    def translate(
+        self, text: str, source_lang: str, target_lang: str, html: str | None = None
+    ) -> TranslationResult:
+        return self._run(self.inner.translate, text, source_lang, target_lang, html)

@@ -21,6 +21,7 @@ from .bullets import (
     shorten_ko,
     strip_leading_tag,
 )
+from .chrome import strip_chrome
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
 from .extractive import (
     MAX_RANKED_SENTENCES,
@@ -61,12 +62,13 @@ class AbstractiveSummarizer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SummarizeRequest:
-    text: str
+    text: str = ""
     title: str | None = None
     source_lang: str = "auto"
     target_lang: str | None = None
     max_bullets: int = 3
     method: Method = "auto"
+    html: str | None = None  # a web page instead of text: its article is extracted first
 
 
 @dataclass(slots=True)
@@ -80,6 +82,8 @@ class SummaryResult:
     detected: Detection | None = None
     chunks: int | None = None
     cached: bool = False
+    text: str | None = None  # for html input: the extracted article text the sources point into
+    title: str | None = None  # the page's headline, or a pasted text's first line shaped like one
 
 
 @dataclass(slots=True)
@@ -91,6 +95,20 @@ class TranslationResult:
     sentences: list[tuple[Sentence, str]]
     timings_ms: dict[str, float]
     detected: Detection | None = None
+    source_text: str | None = None  # for html input: the extracted article text
+    title: str | None = None
+
+
+def page_text(text: str, html: str | None, timer: Timer) -> tuple[str, str | None]:
+    """The text to work on and the page's title: ``text`` itself, or the article extracted from
+    ``html`` (a timed ``extract`` stage; raises InputRejected for a page with no article)."""
+    if html is None:
+        return text, None
+    from .page import extract_page
+
+    with timer.stage("extract"):
+        page = extract_page(html)
+    return page.text, page.title
 
 
 @dataclass(slots=True)
@@ -261,8 +279,9 @@ class Engine:
     def summarize(self, req: SummarizeRequest) -> SummaryResult:
         """Bullets for one article; raises the errors in :mod:`models.errors`."""
         timer = Timer()
+        text, page_title = page_text(req.text, req.html, timer)
         with timer.stage("detect"):
-            lang, detection = self.resolve_lang(req.text, req.source_lang)
+            lang, detection = self.resolve_lang(text, req.source_lang)
         target = req.target_lang or lang
         if target not in SUPPORTED_LANGS:
             raise UnsupportedLanguage(
@@ -275,10 +294,19 @@ class Engine:
         if method == "abstractive" and lang not in self.summarizers:
             raise _missing_summarizer(lang)
 
+        field_name = "html" if req.html is not None else "text"
         with timer.stage("split"):
-            sentences = self.splitter.split(req.text, lang)
+            sentences = self.splitter.split(text, lang)
+        with timer.stage("chrome"):
+            # page chrome (menus, prompts, captions, bylines) goes; a headline line is the title
+            chrome = strip_chrome(text, sentences, lang)
+        sentences = chrome.sentences
+        title = req.title or page_title or chrome.title
         if not sentences:
-            raise InputRejected("the text has no sentences to summarize", {"field": "text"})
+            raise InputRejected(
+                f"the {field_name} has no sentences to summarize (only page chrome: bylines, "
+                "captions, menus or prompts?)", {"field": field_name},
+            )
 
         models: dict[str, str] = {}
         chunks: int | None = None
@@ -288,7 +316,7 @@ class Engine:
             with timer.stage("summarize"):
                 # Ranked best first, with spares: shaping skips a sentence that cannot be made
                 # into a bullet (too long to compress, noise, a near-duplicate) and takes the next.
-                ranked = self.extract(sentences, lang, req.max_bullets + SPARE_CANDIDATES, req.title)
+                ranked = self.extract(sentences, lang, req.max_bullets + SPARE_CANDIDATES, title)
             with timer.stage("shape"):
                 bullets = self.extractive_bullets(ranked, lang, req.max_bullets)
         else:
@@ -308,7 +336,7 @@ class Engine:
             raise InputRejected(
                 "nothing in the text could be turned into a bullet (only bylines, captions "
                 "or credits?)",
-                {"field": "text"},
+                {"field": field_name},
             )
         if translator is not None:
             with timer.stage("translate"):
@@ -330,11 +358,18 @@ class Engine:
             timings_ms=timer.timings_ms,
             detected=detection,
             chunks=chunks,
+            text=text if req.html is not None else None,
+            title=title,
         )
 
-    def translate(self, text: str, source_lang: str, target_lang: str) -> TranslationResult:
-        """Translate a whole text sentence by sentence, keeping line and paragraph breaks."""
+    def translate(
+        self, text: str, source_lang: str, target_lang: str, html: str | None = None
+    ) -> TranslationResult:
+        """Translate a whole text (or the article of ``html``) sentence by sentence, keeping line
+        and paragraph breaks."""
         timer = Timer()
+        source = html
+        text, title = page_text(text, html, timer)
         with timer.stage("detect"):
             lang, detection = self.resolve_lang(text, source_lang)
         if target_lang not in SUPPORTED_LANGS:
@@ -369,6 +404,8 @@ class Engine:
             sentences=list(zip(sentences, outputs)),
             timings_ms=timer.timings_ms,
             detected=detection,
+            source_text=text if source is not None else None,
+            title=title,
         )
 
 
