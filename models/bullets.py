@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .style import Style, fit_bullet
 from .text import Sentence
 
-# Korean carries more per character than English; at 90 characters too much of the typical
-# 100-160 character news sentence was cut (dev ROUGE-1 fell about 4 points), so 120.
-DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 120}
+# Longest bullet per language (both settings). Korean carries more per character than English;
+# over-long sentences are compressed (models/compress.py), never cut, and skipped if they cannot be.
+DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 100}
 
 # --- noise: lines that are never bullet material -------------------------------------------
 
@@ -82,34 +83,19 @@ def strip_leading_tag(sentence: Sentence, lang: str) -> Sentence:
     return sentence.clip(cut)  # keeps the Korean morphemes, re-based
 
 
-# --- shortening --------------------------------------------------------------------------
+# --- brackets and quotes ------------------------------------------------------------------
 
-_EN_SUBORDINATE = re.compile(
-    r"^(?:although|though|while|after|before|when|whenever|if|as|because|since|despite|"
-    r"in spite of|once|until|unless|following|according to|in|on|at|with|without|during|"
-    r"earlier|later|last|this|speaking|asked)\b",
-    re.I,
-)
-_EN_CLAUSE_BREAKS = re.compile(
-    r"(?:,|;|:| --| —| –)\s+|\s+(?=(?:but|while|whereas|although|though|because|after|before|"
-    r"which|who|when|as|since|and then|and)\s)"
-)
-_WORD_BOUNDARY = re.compile(r"\s+")
 _PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
-_PAREN_ASIDE = re.compile(r"\s*[(\[][^()\[\]]{0,40}[)\]]")
-_EN_ATTRIBUTION_TAIL = re.compile(
-    r",\s+(?:[\w.'’-]+\s+){0,5}?(?:said|says|told\s+[\w\s.'’-]{1,40}?|reported|added|announced|"
-    r"according\s+to\s+[^,]{1,60})(?:\s+(?:on|in|at|last)\s+[\w\s]{1,20}?)?\s*([.!?]?)$"
-)
-_EN_RELATIVE_ASIDE = re.compile(r",\s+(?:who|which|whose|where)\s[^,;]{3,90},(?=\s)")
 
 
 def balance(text: str) -> str:
-    """Remove unmatched brackets and quotes so a cut sentence never leaves one dangling."""
+    """Remove unmatched brackets and quotes (a source sentence split inside a quotation)."""
     closers = {v: k for k, v in _PAIRS.items()}
     drop: set[int] = set()
     stack: list[tuple[str, int]] = []
     for i, ch in enumerate(text):
+        if ch == "’" and (not stack or stack[-1][0] != "‘"):
+            continue  # an apostrophe ("city’s", "drivers’"), not a closing quote
         if ch in _PAIRS:
             stack.append((ch, i))
         elif ch in closers:
@@ -123,86 +109,6 @@ def balance(text: str) -> str:
         drop.add(quotes[-1] if quotes[-1] > len(text) // 2 else quotes[0])
     out = "".join(ch for i, ch in enumerate(text) if i not in drop)
     return re.sub(r"\s{2,}", " ", out).strip(" ,;:-–—")
-
-
-def _cut_at_word(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + "…"
-
-
-def shorten_en(text: str, limit: int) -> str:
-    """Shorten an English sentence to ``limit`` characters at a clause boundary.
-
-    A leading subordinate clause ("Despite the rain, ...") is dropped rather than kept, so the
-    result keeps the main clause's subject and verb.
-    """
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    text = _EN_RELATIVE_ASIDE.sub("", _PAREN_ASIDE.sub("", text))
-    text = _EN_ATTRIBUTION_TAIL.sub(lambda m: m.group(1) or ".", text)
-    if len(text) <= limit:
-        return text
-    first_comma = text.find(", ")
-    if 0 < first_comma < len(text) // 2 and _EN_SUBORDINATE.match(text):
-        rest = text[first_comma + 2 :]
-        text = rest[0].upper() + rest[1:]
-    if len(text) <= limit:
-        return text
-    best = None
-    for m in _EN_CLAUSE_BREAKS.finditer(text):
-        if m.start() > limit:
-            break
-        if m.start() >= max(25, limit // 4):
-            best = m.start()
-    if best is not None:
-        cut = text[:best].rstrip(" ,;:-–—")
-        return cut if cut.endswith((".", "!", "?")) else cut + "."
-    return _cut_at_word(text, limit)
-
-
-# Korean connective endings after which a clause is complete; the clause is closed with 다.
-# (어/아/여 are left out: they mostly join serial verbs, '결합해 개발했다', not clauses.)
-_KO_CLAUSE_ENDINGS = frozenset({"고", "며", "으며", "면서", "으면서", "지만", "는데", "은데", "ㄴ데"})
-_KO_PAREN = re.compile(r"\s*\([^()]{1,80}\)")
-
-
-def shorten_ko(text: str, limit: int, kiwi: object | None = None) -> str:
-    """Shorten a Korean sentence to ``limit`` characters, keeping a subject and a finished verb.
-
-    Parenthetical glosses go first (ages, Hanja, English names); then, with kiwipiepy, the
-    sentence is cut after the last connective ending (고, 며, 지만...) that fits and the clause is
-    closed with 다, so '발표했고, ...' becomes '발표했다'. The original spacing is kept.
-    """
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    text = _KO_PAREN.sub("", text)
-    if len(text) <= limit:
-        return text
-    if kiwi is not None and not re.search(r"\S{200,}", text):
-        tokens = kiwi.tokenize(text)  # type: ignore[attr-defined]
-        best = None
-        for i, t in enumerate(tokens):
-            if t.start + 1 > limit:
-                break
-            if (t.tag == "EC" and t.form in _KO_CLAUSE_ENDINGS and t.start >= limit // 3 and i > 1
-                    and tokens[i - 1].tag in ("VV", "VA", "VX", "XSV", "XSA", "EP", "VCP", "VCN")):
-                best = t
-        if best is not None:
-            head = text[: best.start].rstrip()
-            if head and len(head) + 1 <= limit:
-                return head + "다"
-    for sep in (", ", " · ", " - "):
-        i = text.rfind(sep, 0, limit)
-        if i >= limit // 2:
-            return text[:i]
-    return _cut_at_word(text, limit)
 
 
 # --- bullets --------------------------------------------------------------------------------
@@ -256,23 +162,41 @@ def strip_markup(text: str) -> str:
     return re.sub(r"\s{2,}", " ", html.unescape(_TAG.sub(" ", text))).strip()
 
 
+def _morphs_for(text: str, sources: Sequence[Sentence]) -> Sequence[object] | None:
+    """The splitter's morphemes when ``text`` is its one source sentence's text, else None."""
+    if len(sources) == 1 and sources[0].text == text:
+        return getattr(sources[0], "morphs", None)
+    return None
+
+
 def shape_bullets(
     items: Sequence[tuple[str, list[Sentence]]],
     lang: str,
     max_chars: int,
     max_bullets: int,
-    shorten: Callable[[str, int], str],
+    kiwi: object | None = None,
     dedupe_threshold: float = 0.6,
+    style: Style = "sentence",
 ) -> list[Bullet]:
-    """Shorten, balance and deduplicate candidate bullets, keeping at most ``max_bullets``."""
+    """Up to ``max_bullets`` bullets of ``style`` from candidates given best first.
+
+    Each candidate is compressed to ``max_chars`` (models/compress.py, models/style.py); one
+    that cannot be made to fit, is noise or near-duplicates an earlier bullet is skipped and the
+    next candidate is used, so callers pass spares. No bullet is ever cut or ends in "…".
+    Korean needs ``kiwi`` (the splitter's kiwipiepy) to compress or to take the concise form.
+    """
     out: list[Bullet] = []
     for text, sources in items:
         if len(out) >= max_bullets:
             break
-        cleaned = balance(shorten(drop_leading_connective(strip_markup(text.strip()), lang), max_chars))
-        if len(cleaned) > max_chars:
-            cleaned = _cut_at_word(cleaned, max_chars)
-        if len(cleaned) < 2 or is_noise(cleaned, lang):
+        text = strip_markup(text.strip())
+        lead = drop_leading_connective(text, lang)
+        morphs = _morphs_for(text, sources) if lead == text else None
+        fitted = fit_bullet(lead, lang, max_chars, style, kiwi, morphs)  # type: ignore[arg-type]
+        if fitted is None:
+            continue
+        cleaned = balance(fitted)
+        if len(cleaned) < 2 or len(cleaned) > max_chars or is_noise(cleaned, lang):
             continue
         if any(similarity(cleaned, b.text) >= dedupe_threshold for b in out):
             continue

@@ -17,8 +17,6 @@ from .bullets import (
     Bullet,
     is_noise,
     shape_bullets,
-    shorten_en,
-    shorten_ko,
     strip_leading_tag,
 )
 from .chrome import strip_chrome
@@ -31,6 +29,7 @@ from .extractive import (
     sentence_features,
     sentence_scores,
 )
+from .style import Style, fit_bullet
 from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
 
 Method = Literal["auto", "extractive", "abstractive"]
@@ -69,6 +68,7 @@ class SummarizeRequest:
     max_bullets: int = 3
     method: Method = "auto"
     html: str | None = None  # a web page instead of text: its article is extracted first
+    style: Style = "sentence"  # "concise": noun-ending Korean bullets, compressed English ones
 
 
 @dataclass(slots=True)
@@ -257,22 +257,32 @@ class Engine:
         order = pick_best_first(sentence_scores(features, weights), features.sim, k, weights)
         return [cands[i] for i in order]
 
-    def extractive_bullets(self, ranked: Sequence[Sentence], lang: str, k: int) -> list[Bullet]:
+    def extractive_bullets(
+        self, ranked: Sequence[Sentence], lang: str, k: int, style: Style = "sentence"
+    ) -> list[Bullet]:
         """Bullets from sentences ranked best first, shown in article order.
 
         Shaping skips a sentence that cannot become a bullet (too long to compress, noise, a
         near-duplicate) and takes the next ranked one.
         """
         bullets = shape_bullets(
-            [(s.text, [s]) for s in ranked], lang, self.config.max_chars[lang], k, self.shorten(lang),
+            [(s.text, [s]) for s in ranked], lang, self.config.max_chars[lang], k,
+            kiwi=self.splitter.kiwi, style=style,
         )
         return sorted(bullets, key=lambda b: b.sources[0].start)
 
-    def shorten(self, lang: str):  # noqa: ANN201 - returns a (text, limit) -> text callable
-        if lang == "ko":
-            kiwi = self.splitter.kiwi
-            return lambda text, limit: shorten_ko(text, limit, kiwi)
-        return shorten_en
+    def fit_translations(
+        self, bullets: Sequence[Bullet], translated: Sequence[str], target: str, style: Style = "sentence"
+    ) -> list[Bullet]:
+        """Translated bullets compressed to the target language's limit (or given its concise
+        form); one that cannot be made to fit is left out, never cut."""
+        limit = self.config.max_chars[target]
+        out = []
+        for text, bullet in zip(translated, bullets):
+            fitted = fit_bullet(text, target, limit, style, self.splitter.kiwi)
+            if fitted is not None:
+                out.append(Bullet(fitted, bullet.sources))
+        return out
 
     # --- the public calls ------------------------------------------------------------------
 
@@ -318,7 +328,7 @@ class Engine:
                 # into a bullet (too long to compress, noise, a near-duplicate) and takes the next.
                 ranked = self.extract(sentences, lang, req.max_bullets + SPARE_CANDIDATES, title)
             with timer.stage("shape"):
-                bullets = self.extractive_bullets(ranked, lang, req.max_bullets)
+                bullets = self.extractive_bullets(ranked, lang, req.max_bullets, req.style)
         else:
             summarizer = self.summarizers[lang]
             cands = self.candidates(sentences, lang) or list(sentences)
@@ -330,7 +340,7 @@ class Engine:
                 pieces = self.splitter.split(summary.text, lang)
                 bullets = shape_bullets(
                     [(p.text, attribute(p, cands, self.splitter, lang)) for p in pieces],
-                    lang, max_chars, req.max_bullets, self.shorten(lang),
+                    lang, max_chars, req.max_bullets, kiwi=self.splitter.kiwi, style=req.style,
                 )
         if not bullets:
             raise InputRejected(
@@ -342,12 +352,13 @@ class Engine:
             with timer.stage("translate"):
                 translated = translator.translate([b.text for b in bullets])
             models["translate"] = translator.model_id
-            limit = self.config.max_chars[target]
-            shorten = self.shorten(target)
-            bullets = [
-                Bullet(shorten(t, limit) if len(t) > limit else t, b.sources)
-                for t, b in zip(translated, bullets)
-            ]
+            fitted = self.fit_translations(bullets, translated, target, req.style)
+            if not fitted:
+                raise InputRejected(
+                    f"no translated bullet could be compressed to {self.config.max_chars[target]} "
+                    "characters", {"field": field_name},
+                )
+            bullets = fitted
         return SummaryResult(
             # the morphemes served this request; a cached or serialized result does not carry them
             bullets=[Bullet(b.text, [s.bare() for s in b.sources]) for b in bullets],

@@ -1,0 +1,693 @@
+"""Sentence compression: a shorter sentence that is still a grammatical sentence.
+
+A sentence over the length limit loses the parts a reader does not need, never its end:
+
+* English: attributions (", the operator said on Tuesday", "according to ...", "Police said"),
+  ages and appositives between commas, parentheticals and dash asides, non-restrictive relative
+  clauses, leading adverbial and subordinate clauses, trailing participial or subordinate clauses,
+  and, last, a second coordinated clause (", but ...", "; ...").
+* Korean, on kiwipiepy's morphological analysis (no pattern ever looks at raw Korean text):
+  a reporting frame ("...한다고 12일 밝혔다") gives way to the reported clause closed as a
+  finished sentence ("...한다."), a quotation frame ('"..."라고 말했다') likewise; date adverbials
+  ("지난 12일", "이날", a bare "12일"), parentheticals, leading attributions ("...에 따르면")
+  go; a sentence of two clauses keeps its first clause, closed with a final ending by
+  ``Kiwi.join``, or its subject and last clause.
+
+Every candidate (any combination of those drops) that fits the limit is checked before it is
+returned: English by :func:`is_clause_en`, Korean by re-analysing it (:func:`is_sentence_ko`).
+The longest candidate that passes wins; when none does the result is ``None`` and the caller
+takes its next sentence. Nothing here ever appends "…" or cuts inside a clause.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = [
+    "compress_en",
+    "compress_ko",
+    "en_drops",
+    "is_balanced",
+    "is_clause_en",
+    "is_sentence_ko",
+    "ko_candidates",
+    "KoSentence",
+]
+
+# At most this many optional drops are combined (2**n candidates); news sentences rarely have more.
+MAX_DROPS = 9
+
+
+class MorphLike(Protocol):
+    """A kiwipiepy ``Token`` or a ``models.text.Morph``: form, tag and offsets into the text."""
+
+    form: str
+    tag: str
+    start: int
+
+    @property
+    def len(self) -> int: ...
+
+
+# --- shared checks ---------------------------------------------------------------------------
+
+_OPEN_CLOSE = {"(": ")", "[": "]", "{": "}", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
+
+
+def is_balanced(text: str) -> bool:
+    """True when every bracket and curly quote closes in order and straight double quotes pair."""
+    closers = {v: k for k, v in _OPEN_CLOSE.items()}
+    stack: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == "’" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
+            continue  # an apostrophe ("city’s"), not a closing quote
+        if ch == "’" and (not stack or stack[-1] != "‘"):
+            continue  # a trailing apostrophe ("drivers’")
+        if ch in _OPEN_CLOSE:
+            stack.append(ch)
+        elif ch in closers:
+            if not stack or stack[-1] != closers[ch]:
+                return False
+            stack.pop()
+    return not stack and text.count('"') % 2 == 0
+
+
+# --- English -------------------------------------------------------------------------------
+
+# The complete-clause check: a deliberately simple test, used both to filter candidates and
+# in the tests. A sentence passes when it starts with a capital, digit or quote, ends with
+# terminal punctuation, has balanced brackets and quotes, and has a finite verb that is not
+# its first word: an auxiliary or a common finite form from the list below, a word ending in
+# "-ed", or a word ending in "-s" that does not follow a determiner or preposition (the
+# subject in front of it). It cannot prove grammar; it catches what cutting produces: no verb
+# ("The plan, a $40m scheme."), no end, a dangling bracket or quote.
+_EN_FINITE = frozenset(
+    """is are was were am be 's 're has have had does do did will would can could may might must
+    shall should said says told went came made took gave found got saw knew thought became began
+    left kept held brought built bought paid sent spent won lost fell rose ran met led hit put set
+    cut struck sold sought taught caught fought wrote spoke broke chose drove flew grew threw drew
+    ate stood understood felt meant heard sat lay laid shot hid wore tore swore slept fed fled dealt
+    sank sang swam rang shook withdrew overtook forgot forgave became arose awoke bore beat bent
+    bet bid bled blew bound bred burnt burst cast clung crept dug dove fit fled flung forbade froze
+    hung hurt knelt leapt lent let lit meant mistook overcame paid proved quit rid rode sank saw
+    shed shone shrank slid slung smelt sped spun spat split spread sprang stank stole stuck stung
+    strode strove swept swung thrust trod undertook upset woke wove wept wound wrung""".split()
+)
+_EN_NOT_BEFORE_VERB = frozenset(
+    """a an the this that these those his her its their our my your of in on at to for from with by
+    into onto over under about as than per each every some any no several many""".split()
+)
+_EN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_EN_START = re.compile(r"^[\"'“‘(]?[A-Z0-9]")
+_EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
+
+
+def is_clause_en(text: str) -> bool:
+    """True when ``text`` looks like a complete English clause (the simple check described above)."""
+    text = text.strip()
+    if not _EN_START.match(text) or not _EN_END.search(text) or not is_balanced(text):
+        return False
+    words = [w.lower().replace("’", "'") for w in _EN_WORDS.findall(text)]
+    if len(words) < 3:
+        return False
+    for i in range(1, len(words)):
+        w, prev = words[i], words[i - 1]
+        base = w[:-2] if w.endswith("'s") else w
+        if base in _EN_FINITE or w.endswith("n't"):
+            return True
+        if len(base) > 3 and base.endswith("ed"):
+            return True
+        if (len(base) > 2 and base.endswith("s") and not base.endswith("ss")
+                and prev not in _EN_NOT_BEFORE_VERB and not w.endswith("'s")):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """One optional deletion: characters ``start:end`` of the sentence become ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str = ""
+    kind: str = ""
+    # truncations (dropping a whole coordinated clause) lose content; concise style avoids them
+    # while lighter drops are enough
+    truncation: bool = False
+
+
+_SAY = (r"(?:said|says|told\s+(?:[\w.'’-]+\s+){0,4}?[\w.'’-]+|reported|reports|added|announced|"
+        r"wrote|explained|confirmed|stated|insisted|warned|claimed|noted|revealed|admitted|"
+        r"argued|estimated|according\s+to\s+[^,.;]{1,60})")
+_WHEN = r"(?:\s+(?:on|in|at|last|this|earlier|late|early)\s+[\w\s'’-]{1,24}?|\s+(?:today|yesterday))?"
+# a finite verb opening a verb phrase: an irregular past or an auxiliary, or a regular "-ed"
+_FINITE_WORD = r"(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r"|[a-z]{3,}ed)\b"
+# a comma inside a number ("40,000") is not a clause boundary
+_NO_COMMA = r"(?:[^,;]|,(?=\d{3}))"
+_ASIDE = (rf"(?:\d{{1,3}}|(?:a|an|the|now|then|formerly|also|both)\s{_NO_COMMA}{{2,90}}?|"
+          rf"(?:who|which|whose|where|whom)\s{_NO_COMMA}{{2,100}}?)")
+_EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
+    # (kind, pattern, replacement, truncation); a group named "keep" is put back in place
+    ("attribution", re.compile(
+        rf",\s+(?:[\w.'’-]+\s+){{0,6}}?{_SAY}{_WHEN}\s*(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
+    ("attribution", re.compile(
+        r",\s+(?:said|says|according\s+to)\s+[^;]{1,90}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
+    ("attribution", re.compile(r",\s+according\s+to\s+[^,;]{1,80},(?=\s)"), "", False),
+    ("attribution", re.compile(r"^According\s+to\s+[^,;]{1,80},\s+"), "", False),
+    ("attribution", re.compile(
+        rf"^(?:[A-Z][\w.'’-]*\s+)(?:[\w.'’-]+\s+){{0,5}}?(?:said|says|told\s+[\w\s]{{1,30}}?|"
+        rf"announced|reported|believes?|estimated){_WHEN}\s+(?:that\s+)?(?=[A-Za-z\"“])"), "", False),
+    ("parenthetical", re.compile(r"\s*\([^()]{1,90}\)"), "", False),
+    ("parenthetical", re.compile(r"\s*\[[^\[\]]{1,90}\]"), "", False),
+    ("aside", re.compile(r"\s+(?:--|—|–)\s+[^-—–]{1,90}?\s+(?:--|—|–)(?=\s)"), "", False),
+    ("aside", re.compile(r"\s+(?:--|—|–)\s+[^-—–]{1,140}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
+    # ages, appositives and non-restrictive relatives between commas, dropped as one run so the
+    # commas stay paired ("Maria Lopez, 34, a nurse from Leeds, was named" -> "Maria Lopez was named")
+    ("aside", re.compile(rf",\s+{_ASIDE}(?:,\s+{_ASIDE})*,(?=\s(?!and\b|or\b|but\b))"), "", False),
+    ("relative", re.compile(rf",\s+(?:who|which|whose|where|whom)\s{_NO_COMMA}{{2,200}}?(?P<keep>[.!?][\"'’”]?)$"),
+     r"\g<keep>", False),
+    ("leading", re.compile(
+        r"^(?:although|though|while|after|before|when|whenever|if|as|because|since|despite|once|"
+        r"until|unless|following|in|on|at|with|without|during|earlier|later|last|this|speaking|"
+        r"asked|by|for|under|amid|over|within|throughout|upon|from|having|given|like|unlike|"
+        r"[a-z]+ing)\b[^,;]{0,140},\s+(?=[A-Za-z\"“])", re.I), "", False),
+    ("trailing", re.compile(
+        r",\s+(?:while|whereas|although|though|because|as|since|after|before|when|until|despite|"
+        r"as\s+well\s+as|including|with|amid|leaving|making|bringing|sending|prompting|following|"
+        rf"[a-z]+ing)\s{_NO_COMMA}{{2,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
+    # a second verb phrase: "refuted the claims and said he was ..." -> "refuted the claims."
+    ("coordinate", re.compile(
+        rf"\s+(?:and|but)\s+(?:then\s+|also\s+)?(?={_FINITE_WORD})[^;]{{6,}}?(?P<keep>[.!?][\"'’”]?)$"),
+     r"\g<keep>", True),
+    ("coordinate", re.compile(
+        r"(?:,\s+(?:but|and|yet|so)|;|:)\s+(?=(?:he|she|it|they|we|i|there|the|a|an|this|that|these|"
+        r"those|his|her|its|their|our|[A-Z])\b)[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+]
+
+
+def en_drops(text: str) -> list[Drop]:
+    """The optional deletions found in an English sentence, in text order (overlaps allowed)."""
+    drops: dict[tuple[int, int], Drop] = {}
+    for kind, pattern, repl, trunc in _EN_PATTERNS:
+        for m in pattern.finditer(text):
+            if m.end() - m.start() < 3:
+                continue
+            replacement = m.expand(repl)
+            key = (m.start(), m.end())
+            if key not in drops:
+                drops[key] = Drop(m.start(), m.end(), replacement, kind, trunc)
+    return sorted(drops.values(), key=lambda d: (d.start, d.end))
+
+
+def _apply(text: str, drops: Sequence[Drop]) -> str | None:
+    """``text`` with ``drops`` applied, or None where two of them overlap."""
+    out: list[str] = []
+    pos = 0
+    for d in sorted(drops, key=lambda d: d.start):
+        if d.start < pos:
+            return None
+        out.append(text[pos : d.start])
+        out.append(d.replacement)
+        pos = d.end
+    out.append(text[pos:])
+    result = re.sub(r"\s{2,}", " ", "".join(out)).strip()
+    result = re.sub(r"\s+([,.;:!?])", r"\1", result)
+    if result and result[0].islower():
+        result = result[0].upper() + result[1:]
+    elif result[:1] in "\"“" and len(result) > 1 and result[1].islower():
+        result = result[0] + result[1].upper() + result[2:]
+    return result
+
+
+def _en_candidates(text: str, drops: Sequence[Drop]) -> Iterable[tuple[str, int]]:
+    """(candidate, number of drops) for every non-overlapping combination of ``drops``."""
+    drops = list(drops)[:MAX_DROPS]
+    for r in range(len(drops) + 1):
+        for combo in itertools.combinations(drops, r):
+            out = _apply(text, combo)
+            if out is not None:
+                yield out, r
+
+
+def _terminal(text: str) -> str:
+    text = text.strip()
+    return text if _EN_END.search(text) else text.rstrip(" ,;:-–—") + "."
+
+
+def compress_en(text: str, limit: int) -> str | None:
+    """The longest grammatical compression of an English sentence within ``limit`` characters.
+
+    Returns the sentence itself when it fits, None when no combination of drops both fits and
+    passes :func:`is_clause_en`.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    text = _terminal(text)
+    best: tuple[int, int, str] | None = None
+    for cand, n in _en_candidates(text, en_drops(text)):
+        if len(cand) > limit or not is_clause_en(cand):
+            continue
+        key = (len(cand), -n)
+        if best is None or key > best[:2]:
+            best = (len(cand), -n, cand)
+    return best[2] if best else None
+
+
+def concise_en_text(text: str, limit: int) -> str | None:
+    """The shortest compression that drops every inessential part and still reads as a clause.
+
+    Truncations (a whole second clause) are used only when the light drops cannot reach
+    ``limit``; then the longest fitting candidate wins, as in :func:`compress_en`.
+    """
+    text = _terminal(text.strip())
+    drops = en_drops(text)
+    light = [d for d in drops if not d.truncation]
+    best: tuple[int, int, str] | None = None
+    for cand, n in _en_candidates(text, light):
+        if not is_clause_en(cand):
+            continue
+        key = (n, -len(cand))  # the most drops, then the shortest
+        if best is None or key > best[:2]:
+            best = (n, -len(cand), cand)
+    if best is not None and len(best[2]) <= limit:
+        return best[2]
+    return compress_en(best[2] if best else text, limit) or compress_en(text, limit)
+
+
+# --- Korean ----------------------------------------------------------------------------------
+
+# Verbs that frame reported speech ("...라고 밝혔다"); Sino-Korean ones as their noun + 하다.
+_KO_SAY_VERBS = frozenset(
+    """밝히 말하 전하 덧붙이 내다보 보 알리 묻 답하 꼽 하 강조하 밝혀지 털어놓 이르 적 쓰 """.split()
+)
+_KO_SAY_NOUNS = frozenset(
+    """설명 강조 발표 주장 지적 예상 전망 보도 평가 분석 언급 답변 당부 촉구 공지 경고 요청 약속 예측
+    판단 진단 공개 해명 반박 비판 제안 호소 부연 말 답 토로 소개 전언 보고 발언 언급 우려 기대 조언
+    역설 공언 시사 표명 주문 지시 통보 고백 회고 인정 부인 확인 귀띔 설파 단언 응답 답하 질타""".split()
+)
+# Connective endings after which the rest is the reported clause ("...한다고", "...이라고").
+_KO_QUOTATIVE_EC = {"다고": "다", "ᆫ다고": "ᆫ다", "는다고": "는다", "라고": "다", "자고": "자",
+                    "으라고": "어라", "이라고": "이다", "ᆫ다며": "ᆫ다", "다며": "다", "라며": "다"}
+# Connective endings after which a first clause is complete and can stand as the sentence.
+_KO_CLAUSE_EC = frozenset({"고", "며", "으며", "면서", "으면서", "지만", "는데", "은데", "ᆫ데", "으나", "나"})
+_KO_PREDICATE = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
+_KO_NOUNS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "SN", "SL", "SH", "XSN"})
+_KO_CLOSING_PUNCT = frozenset({"SF", "SE", "SSC", "SP", "SO", "SW"})
+_KO_DATE_NOUNS = frozenset({"일", "월", "년"})
+
+
+class Kiwi(Protocol):
+    """The parts of ``kiwipiepy.Kiwi`` used here."""
+
+    def tokenize(self, text: str) -> Any: ...
+
+    def join(self, morphs: Iterable[tuple[str, str] | tuple[str, str, bool]]) -> str: ...
+
+
+@dataclass(slots=True)
+class Word:
+    """One space-separated word (eojeol): its original text and its morphemes.
+
+    ``morphs`` is None while the word is unchanged; a changed word is rebuilt by ``Kiwi.join``.
+    """
+
+    text: str
+    tokens: list[tuple[str, str]]
+    morphs: list[tuple[str, str]] | None = None
+    suffix: str = ""  # punctuation appended after a rebuilt word (the comma of "서울시,")
+
+    def render(self, kiwi: Kiwi) -> str:
+        if self.morphs is None:
+            return self.text + self.suffix
+        if not self.morphs:
+            return self.suffix.strip()
+        out = kiwi.join([(f, t, False) if i else (f, t) for i, (f, t) in enumerate(self.morphs)])
+        return out + self.suffix
+
+    def changed(self, morphs: list[tuple[str, str]], suffix: str = "") -> Word:
+        return Word(self.text, self.tokens, morphs, suffix)
+
+    def current(self) -> list[tuple[str, str]]:
+        return self.morphs if self.morphs is not None else self.tokens
+
+    def tags(self) -> list[str]:
+        return [t for _, t in self.current()]
+
+
+@dataclass(slots=True)
+class KoSentence:
+    """A Korean sentence as words of morphemes, from one kiwipiepy analysis."""
+
+    text: str
+    words: list[Word] = field(default_factory=list)
+
+    @classmethod
+    def analyse(cls, text: str, kiwi: Kiwi, morphs: Sequence[MorphLike] | None = None) -> KoSentence:
+        """Group ``morphs`` (kiwipiepy's analysis of ``text``; computed when not given or when it
+        does not match ``text``) into the sentence's words."""
+        if morphs is None or not _morphs_fit(text, morphs):
+            morphs = kiwi.tokenize(text)
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+        words = [Word(text[s:e], []) for s, e in spans]
+        starts = [s for s, _ in spans]
+        wi = 0
+        for m in morphs:
+            while wi + 1 < len(starts) and m.start >= starts[wi + 1]:
+                wi += 1
+            if words:
+                words[wi].tokens.append((m.form, m.tag))
+        return cls(text, [w for w in words if w.tokens or w.text])
+
+    def render(self, kiwi: Kiwi, words: Sequence[Word] | None = None) -> str:
+        parts = [w.render(kiwi) for w in (self.words if words is None else words)]
+        return " ".join(p for p in parts if p)
+
+
+def _morphs_fit(text: str, morphs: Sequence[MorphLike]) -> bool:
+    """True when ``morphs`` is an analysis of ``text``: offsets in range, nouns where they say."""
+    if not morphs:
+        return not text.strip()
+    if morphs[0].start < 0 or morphs[-1].start + morphs[-1].len > len(text):
+        return False
+    return all(
+        text[m.start : m.start + m.len] == m.form
+        for m in morphs if m.tag in ("NNG", "NNP", "SN", "SL")
+    )
+
+
+def _last_content(words: Sequence[Word]) -> tuple[int, int] | None:
+    """(word, morpheme) index of the last morpheme that is not closing punctuation."""
+    for wi in range(len(words) - 1, -1, -1):
+        toks = words[wi].current()
+        for ti in range(len(toks) - 1, -1, -1):
+            if toks[ti][1] not in _KO_CLOSING_PUNCT:
+                return wi, ti
+    return None
+
+
+def _final_ef(words: Sequence[Word]) -> tuple[int, int] | None:
+    """Position of the sentence-final ending (EF) that closes the sentence, if it has one."""
+    last = _last_content(words)
+    if last is None:
+        return None
+    wi, ti = last
+    return last if words[wi].current()[ti][1] == "EF" else None
+
+
+def _is_say_word(word: Word) -> bool:
+    """A predicate word that frames reported speech: 밝혔다, 말했다, 설명했다, 덧붙였다..."""
+    toks = word.current()
+    for i, (form, tag) in enumerate(toks):
+        if tag == "VV" and form in _KO_SAY_VERBS:
+            return True
+        if tag in ("NNG", "NNP") and form in _KO_SAY_NOUNS and i + 1 < len(toks) and toks[i + 1][1] == "XSV":
+            return True
+    return False
+
+
+def _quote_span(words: Sequence[Word], end_wi: int) -> int | None:
+    """Index of the word where the quotation that closes in word ``end_wi`` opens."""
+    depth = 0
+    for wi in range(end_wi, -1, -1):
+        for _, tag in reversed(words[wi].current()):
+            if tag == "SSC":
+                depth += 1
+            elif tag == "SSO":
+                depth -= 1
+                if depth == 0:
+                    return wi
+    return None
+
+
+def _drop_frame(words: list[Word]) -> list[Word] | None:
+    """The reported clause of "<clause>다고 (dates, places) 밝혔다" closed as a sentence, else None."""
+    final = _final_ef(words)
+    if final is None or final[0] == 0 or not _is_say_word(words[final[0]]):
+        return None
+    # the last quotative before the frame verb, with no other clause in between
+    for wi in range(final[0] - 1, -1, -1):
+        toks = words[wi].current()
+        for ti in range(len(toks) - 1, -1, -1):
+            form, tag = toks[ti]
+            if tag == "EC" and form in _KO_QUOTATIVE_EC:
+                if form in ("라고", "라며") and (not ti or toks[ti - 1][1] not in ("VCP", "VCN")):
+                    return None  # '"..."라고' without a quotation particle: not a clause of its own
+                head = list(toks[:ti]) + [(_KO_QUOTATIVE_EC[form], "EF")]
+                return [*words[:wi], words[wi].changed(head, ".")]
+            if tag == "JKQ":  # '"..."라고': the quotation itself is the clause
+                if ti == 0 or toks[ti - 1][1] != "SSC":
+                    return None
+                open_wi = _quote_span(words, wi)
+                if open_wi is None:
+                    return None
+                inner = [*words[:wi], words[wi].changed(list(toks[: ti - 1]))]
+                if _final_ef(inner) is None:
+                    return None
+                ow = inner[open_wi]  # the opening quotation mark goes with the closing one
+                otoks = ow.current()
+                oi = max(i for i, (_, t) in enumerate(otoks) if t == "SSO")
+                inner[open_wi] = ow.changed(otoks[:oi] + otoks[oi + 1 :])
+                inner[-1] = inner[-1].changed(inner[-1].current(), ".")
+                return inner
+            if tag in ("EC", "EF"):
+                return None
+    return None
+
+
+def _is_date_word(words: Sequence[Word], wi: int) -> int:
+    """Number of words from ``wi`` that form a droppable date adverbial (0 if none).
+
+    "지난 12일", "지난달 12일", "이날", a bare "12일" (with 에 or a "(현지시간)" gloss at most).
+    Future dates ("오는 15일") and dates with other particles ("3월부터") carry content: kept.
+    """
+    def bare_date(w: Word) -> bool:
+        toks = [(f, t) for f, t in w.current() if t not in ("SSO", "SSC")]
+        core = [x for x in toks if x[1] != "JKB" or x[0] != "에"]
+        if any(t == "JKB" for _, t in toks) and toks[-1] != ("에", "JKB"):
+            return False
+        return (len(core) >= 2 and core[0][1] == "SN" and core[1] == ("일", "NNB")
+                and all(t in ("SN", "NNB", "NNG") for _, t in core))
+
+    w = words[wi]
+    toks = w.current()
+    if [t for _, t in toks] in (["NNG"], ["NNG", "JKB"]) and toks[0][0] in ("이날", "당일") \
+            and (len(toks) == 1 or toks[1][0] == "에"):
+        return 1
+    if toks[:2] == [("지나", "VV"), ("ᆫ", "ETM")] and len(toks) == 2 and wi + 1 < len(words):
+        if bare_date(words[wi + 1]):
+            return 2
+        nxt = words[wi + 1].current()
+        if len(nxt) == 1 and nxt[0][1] == "NNG" and nxt[0][0] in ("주말", "주", "달", "해"):
+            return 0  # "지난 주말": kept (a period, often the news itself)
+        return 0
+    if toks and toks[0] == ("지난달", "NNG") and len(toks) == 1 and wi + 1 < len(words) \
+            and bare_date(words[wi + 1]):
+        return 2
+    if bare_date(w) and (wi == 0 or words[wi - 1].current()[:1] != [("오", "VV")]):
+        prev = words[wi - 1].current() if wi else []
+        if prev and prev[-1][1] == "ETM":  # "열린 12일" style modifiers: the date is an argument
+            return 0
+        return 1
+    return 0
+
+
+def _drop_dates(words: list[Word]) -> list[Word] | None:
+    out: list[Word] = []
+    wi = 0
+    dropped = False
+    while wi < len(words):
+        n = _is_date_word(words, wi) if wi + 1 < len(words) else 0
+        if n:
+            dropped = True
+            wi += n
+            continue
+        out.append(words[wi])
+        wi += 1
+    return out if dropped else None
+
+
+def _drop_parens(words: list[Word]) -> list[Word] | None:
+    """Parenthetical glosses (ages, Hanja, English names, "(현지시간)") removed."""
+    out: list[Word] = []
+    depth = 0
+    dropped = False
+    for w in words:
+        toks = w.current()
+        kept: list[tuple[str, str]] = []
+        opened_inside = depth > 0  # this word starts inside a gloss: its rest joins the word before
+        for form, tag in toks:
+            if tag == "SSO" and form in "([":
+                depth += 1
+                dropped = True
+                continue
+            if tag == "SSC" and form in ")]" and depth:
+                depth -= 1
+                continue
+            if not depth:
+                kept.append((form, tag))
+        if depth and not kept:
+            continue
+        if len(kept) == len(toks):
+            out.append(w)
+        elif kept and opened_inside and out:
+            out[-1] = out[-1].changed(out[-1].current() + kept, w.suffix)
+        elif kept:
+            out.append(w.changed(kept, w.suffix))
+    if depth or not dropped or not out or out == words:
+        return None
+    if not out[0].current() or out[0].current()[0][1] in ("SSO", "SSC"):
+        return None
+    return out
+
+
+def _drop_according(words: list[Word]) -> list[Word] | None:
+    """A leading "...에 따르면/의하면" attribution removed."""
+    for wi, w in enumerate(words[:8]):
+        toks = w.current()
+        if len(toks) == 2 and toks[0][0] in ("따르", "의하") and toks[1] == ("면", "EC"):
+            if wi + 1 < len(words) and wi > 0:
+                rest = words[wi + 1 :]
+                first = rest[0].current()
+                if first and first[-1][1] == "SP":  # "따르면," : the comma goes too
+                    pass
+                return rest
+            return None
+        if any(t in ("EC", "EF") for _, t in toks):
+            return None
+    return None
+
+
+def _first_subject(words: Sequence[Word]) -> int | None:
+    """Index of the sentence's opening subject or topic word ("서울시가", "김 장관은"), if any."""
+    for wi, w in enumerate(words[:4]):
+        toks = w.current()
+        tags = [t for _, t in toks]
+        if any(t in _KO_PREDICATE or t.startswith("E") for t in tags):
+            return None
+        if tags and tags[-1] in ("JKS", "JX") and toks[-1][0] in ("이", "가", "은", "는", "께서"):
+            return wi
+        if any(t.startswith("J") for t in tags):
+            return None
+    return None
+
+
+def _close_clause(toks: list[tuple[str, str]], ti: int) -> list[tuple[str, str]] | None:
+    """The morphemes before the connective ending at ``ti``, closed with a final ending."""
+    head = toks[:ti]
+    if not head:
+        return None
+    prev = head[-1][1]
+    if prev == "EP":
+        return head + [("다", "EF")]
+    if prev in ("VV", "XSV"):
+        return head + [("ᆫ다", "EF")]
+    if prev in ("VA", "XSA", "VX", "VCN"):
+        return head + [("다", "EF")]
+    if prev == "VCP":
+        return head + [("다", "EF")]
+    return None
+
+
+def _clause_options(words: list[Word]) -> list[list[Word]]:
+    """A two-clause sentence as its first clause closed, or its subject and its last clause."""
+    out: list[list[Word]] = []
+    final = _final_ef(words)
+    if final is None:
+        return out
+    subject = _first_subject(words)
+    for wi in range(len(words) - 1):
+        toks = words[wi].current()
+        for ti, (form, tag) in enumerate(toks):
+            if tag != "EC" or form not in _KO_CLAUSE_EC or ti + 1 < len(toks) and toks[ti + 1][1] not in ("SP",):
+                continue
+            closed = _close_clause(list(toks), ti)
+            if closed is not None and wi >= 1:
+                out.append([*words[:wi], words[wi].changed(closed, ".")])
+            rest = words[wi + 1 :]
+            if subject is not None and subject < wi and len(rest) >= 2 and _first_subject(rest) is None:
+                out.append([*words[: subject + 1], *rest])
+    return out
+
+
+def is_sentence_ko(text: str, kiwi: Kiwi) -> bool:
+    """True when ``text`` re-analyses as one finished Korean sentence: it ends in a final ending
+    (EF) and no other final ending stands outside quotation marks or brackets."""
+    tokens = list(kiwi.tokenize(text))
+    return _finished_once(tokens, nominal=False)
+
+
+def _finished_once(tokens: Sequence[MorphLike], nominal: bool) -> bool:
+    content = [t for t in tokens if t.tag not in _KO_CLOSING_PUNCT]
+    if len(content) < 2:
+        return False
+    last = content[-1]
+    if nominal:
+        ok = last.tag in _KO_NOUNS or (last.form in ("ᆷ", "음") and last.tag in ("EF", "ETN"))
+    else:
+        ok = last.tag == "EF"
+    if not ok:
+        return False
+    depth = 0
+    for t in content[:-1]:
+        if t.tag == "SSO":
+            depth += 1
+        elif t.tag == "SSC":
+            depth = max(depth - 1, 0)
+        elif t.tag == "EF" and depth == 0:
+            return False  # two sentences, or a fragment glued to one
+    return not any(t.tag in ("UN", "Z_CODA") for t in content)
+
+
+def ko_candidates(sent: KoSentence) -> list[tuple[list[Word], tuple[str, ...]]]:
+    """Every compression of ``sent`` as (words, the drops made): the sentence itself, then each
+    combination of frame, date, parenthetical and attribution drops, each also cut to one clause
+    (the drop named "clause")."""
+    steps = (("frame", _drop_frame), ("dates", _drop_dates), ("glosses", _drop_parens),
+             ("attribution", _drop_according))
+    results: list[tuple[list[Word], tuple[str, ...]]] = [(sent.words, ())]
+    frontier: list[tuple[list[Word], tuple[str, ...], int]] = [(sent.words, (), 0)]
+    while frontier:
+        words, ops, first = frontier.pop()
+        for si in range(first, len(steps)):
+            name, step = steps[si]
+            nxt = step(words)
+            if nxt:
+                results.append((nxt, (*ops, name)))
+                frontier.append((nxt, (*ops, name), si + 1))
+    for words, ops in list(results):
+        results.extend((opt, (*ops, "clause")) for opt in _clause_options(words))
+    return results
+
+
+def compress_ko(
+    text: str, limit: int, kiwi: Kiwi, morphs: Sequence[MorphLike] | None = None
+) -> str | None:
+    """The longest grammatical compression of a Korean sentence within ``limit`` characters.
+
+    ``morphs`` is kiwipiepy's analysis of ``text`` when the caller has it (analysed otherwise).
+    Returns the sentence itself when it fits, None when nothing fits and re-analyses as one
+    finished sentence.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    sent = KoSentence.analyse(text, kiwi, morphs)
+    seen: set[str] = set()
+    scored: list[tuple[int, int, str]] = []
+    for words, ops in ko_candidates(sent):
+        out = sent.render(kiwi, words)
+        if out in seen or len(out) > limit or len(out) < 8:
+            continue
+        seen.add(out)
+        scored.append((len(out), -len(ops), out))
+    period = text.endswith((".", "!", "?"))
+    for _, _, out in sorted(scored, reverse=True):
+        if not period and out.endswith(".") and not text.endswith("."):
+            out = out[:-1]  # the source wrote no final period (common in Korean copy): add none
+        if is_sentence_ko(out, kiwi) and is_balanced(out):
+            return out
+    return None
