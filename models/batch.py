@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from .errors import SummarizerError
 from .pipeline import Engine, SummarizeRequest
+from .style import STYLES, Style
 
 
 @dataclass(slots=True)
@@ -67,25 +68,37 @@ def _done_ids(out_path: Path, log: TextIO | None = None) -> set[str]:
     return ids
 
 
-def _request(row: Any, target_lang: str | None, max_bullets: int) -> SummarizeRequest:
+def _request(row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence") -> SummarizeRequest:
     if not isinstance(row, dict):
         raise ValueError("row is not a JSON object")
-    text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("row has no non-empty 'text'")
+    text, html = row.get("text"), row.get("html")
+    if (text is None) == (html is None):
+        raise ValueError("row must have exactly one of 'text' and 'html'")
+    if not isinstance(text if html is None else html, str) or not (text or html).strip():
+        raise ValueError(f"row has no non-empty '{'text' if html is None else 'html'}'")
     title = row.get("title")
     return SummarizeRequest(
-        text=text,
+        text=text or "",
+        html=html,
         title=title if isinstance(title, str) else None,
         source_lang=row.get("source_lang") or row.get("lang") or "auto",
         target_lang=row.get("target_lang") or target_lang,
         max_bullets=int(row.get("max_bullets") or max_bullets),
+        style=_style(row.get("style") or style),
     )
 
 
-def summarize_row(engine: Engine, row: Any, target_lang: str | None, max_bullets: int) -> dict[str, Any]:
+def _style(value: Any) -> Style:
+    if value not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)} (got {value!r})")
+    return value  # type: ignore[no-any-return]
+
+
+def summarize_row(
+    engine: Engine, row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence"
+) -> dict[str, Any]:
     """The output row for one input row; raises ValueError or a SummarizerError."""
-    result = engine.summarize(_request(row, target_lang, max_bullets))
+    result = engine.summarize(_request(row, target_lang, max_bullets, style))
     return {
         "id": row["id"],
         "bullets": [b.text for b in result.bullets],
@@ -93,7 +106,11 @@ def summarize_row(engine: Engine, row: Any, target_lang: str | None, max_bullets
         "source_lang": result.source_lang,
         "target_lang": result.target_lang,
         "method": result.method,
+        "style": result.style,
         "models": result.models,
+        # html rows: the extracted article text, which the sources' offsets point into
+        **({"text": result.text} if result.text is not None else {}),
+        **({"title": result.title} if result.title else {}),
     }
 
 
@@ -104,6 +121,7 @@ def run_batch(
     target_lang: str | None = None,
     max_bullets: int = 3,
     workers: int = 1,
+    style: str = "sentence",
     progress: bool = True,
     log: TextIO | None = None,
 ) -> BatchReport:
@@ -150,7 +168,8 @@ def run_batch(
     with open(out_path, "ab") as out, ThreadPoolExecutor(max(1, workers)) as pool, tqdm(
         total=len(todo), disable=not progress, unit="article", file=log, desc="summarizing"
     ) as bar:
-        futures = {pool.submit(summarize_row, engine, row, target_lang, max_bullets): (ln, row) for ln, row in todo}
+        futures = {pool.submit(summarize_row, engine, row, target_lang, max_bullets, style): (ln, row)
+                   for ln, row in todo}
         for fut in as_completed(futures):
             lineno, row = futures[fut]
             try:

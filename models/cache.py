@@ -91,6 +91,7 @@ def cache_key(req: SummarizeRequest, model_ids: dict[str, str], backend: str, ma
     params = {
         "v": CACHE_VERSION, "text": text_hash, "html": html_hash, "title": req.title, "source_lang": req.source_lang,
         "target_lang": req.target_lang, "max_bullets": req.max_bullets, "method": req.method,
+        "style": req.style,
         "models": model_ids, "backend": backend, "max_chars": max_chars,
     }
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()

@@ -82,6 +82,7 @@ class SummaryResult:
     detected: Detection | None = None
     chunks: int | None = None
     cached: bool = False
+    style: str = "sentence"
     text: str | None = None  # for html input: the extracted article text the sources point into
     title: str | None = None  # the page's headline, or a pasted text's first line shaped like one
 
@@ -371,6 +372,7 @@ class Engine:
             chunks=chunks,
             text=text if req.html is not None else None,
             title=title,
+            style=req.style,
         )
 
     def translate(

@@ -22,8 +22,8 @@ def _serve(args: argparse.Namespace) -> int:
         from .gunicorn_conf import METRICS_DIR_PREFIX
 
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=METRICS_DIR_PREFIX)  # gunicorn removes it
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
-            "service.wsgi:app"]
+    # the app (service.asgi:app or service.wsgi:app) is named by the config, with the worker type
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf"]
     os.execve(sys.executable, argv, env)
     return 0  # not reached
 
@@ -82,19 +82,24 @@ def _summarize(args: argparse.Namespace) -> int:
     engine = _engine()
     try:
         result = engine.summarize(SummarizeRequest(
-            text=text, source_lang=args.source_lang, target_lang=args.target_lang,
-            max_bullets=args.max_bullets, method=args.method))
+            **({"html": text} if args.html else {"text": text}),
+            source_lang=args.source_lang, target_lang=args.target_lang,
+            max_bullets=args.max_bullets, method=args.method, style=args.style))
     except SummarizerError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 2
     if args.json:
         from .serialize import summary_to_response
 
-        print(summary_to_response(result, "cli").model_dump_json(indent=2, exclude_none=True))
+        response = summary_to_response(result, "cli")
+        response.text, response.title = result.text, result.title
+        print(response.model_dump_json(indent=2, exclude_none=True))
     else:
+        if result.title:
+            print(f"# {result.title}")
         for b in result.bullets:
             print(f"• {b.text}")
-        print(f"({result.source_lang}→{result.target_lang}, {result.method}, "
+        print(f"({result.source_lang}→{result.target_lang}, {result.method}, {result.style}, "
               f"{sum(result.timings_ms.values()):.0f} ms)", file=sys.stderr)
     return 0
 
@@ -106,7 +111,8 @@ def _batch(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CliError(f"--workers must be at least 1 (got {args.workers})")
     report = run_batch(_engine(), args.input, args.output, target_lang=args.target_lang,
-                       max_bullets=args.max_bullets, workers=args.workers, progress=not args.no_progress)
+                       max_bullets=args.max_bullets, workers=args.workers, progress=not args.no_progress,
+                       style=args.style)
     print(f"{report.done} summarized, {report.skipped} already done, {len(report.failed)} failed "
           f"of {report.total} rows", file=sys.stderr)
     return 1 if report.failed else 0
@@ -196,15 +202,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target-lang", choices=["ko", "en"])
     p.add_argument("--max-bullets", type=int, default=3, choices=range(1, 11), metavar="1-10")
     p.add_argument("--method", default="auto", choices=["auto", "extractive", "abstractive"])
+    p.add_argument("--style", default="sentence", choices=["sentence", "concise"],
+                   help="concise: Korean noun-ending bullets, English main clauses")
+    p.add_argument("--html", action="store_true",
+                   help="the file is a web page's HTML: its article is extracted (nothing is fetched)")
     p.add_argument("--json", action="store_true", help="print the API's JSON response")
     p.set_defaults(func=_summarize)
 
-    p = sub.add_parser("batch", help="summarize a JSONL file of {id, text, ...} rows (resumable)")
+    p = sub.add_parser("batch", help="summarize a JSONL file of {id, text or html, ...} rows (resumable)")
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--target-lang", choices=["ko", "en"])
     p.add_argument("--max-bullets", type=int, default=3, choices=range(1, 11), metavar="1-10")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--style", default="sentence", choices=["sentence", "concise"],
+                   help="bullet style for rows without their own 'style'")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_batch)
 

@@ -12,6 +12,7 @@ from pydantic import (
     StrictStr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 MAX_BULLETS = 10
@@ -20,6 +21,7 @@ MAX_TITLE_CHARS = 1_000
 SourceLang = Literal["auto", "ko", "en"]
 TargetLang = Literal["ko", "en"]
 MethodName = Literal["auto", "extractive", "abstractive"]
+StyleName = Literal["sentence", "concise"]
 
 
 def _integral(value: object) -> object:
@@ -44,17 +46,44 @@ def _check_text(value: str, info: ValidationInfo) -> str:
     return value
 
 
+def _check_html(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or whitespace only")
+    return value  # its size limit (SUMMARIZER_MAX_HTML_BYTES) is a 413, checked by the view
+
+
+def _exactly_one_of_text_html(body: "SummarizeBody | TranslateBody") -> "SummarizeBody | TranslateBody":
+    if (body.text is None) == (body.html is None):
+        raise ValueError("give exactly one of 'text' (plain text, a pasted page too) or 'html' (a page's HTML)")
+    return body
+
+
+_TEXT_DESCRIPTION = ("The article, plain text (a whole pasted page too: its menus, captions and bylines are "
+                     "dropped). Line breaks end sentences. Exactly one of text and html.")
+_HTML_DESCRIPTION = ("A web page's HTML instead of text: its article is extracted (nothing is fetched: no "
+                     "links, images or frames are followed). At most SUMMARIZER_MAX_HTML_BYTES bytes of "
+                     "UTF-8 (413 over it). Exactly one of text and html.")
+
+
 class SummarizeBody(_Strict):
     """POST /v1/summarize."""
 
-    text: StrictStr = Field(description="The article, plain text. Line breaks end sentences.")
+    text: StrictStr | None = Field(None, description=_TEXT_DESCRIPTION)
+    html: StrictStr | None = Field(None, description=_HTML_DESCRIPTION)
     title: StrictStr | None = Field(None, max_length=MAX_TITLE_CHARS, description="Optional headline.")
     source_lang: SourceLang = "auto"
     target_lang: TargetLang | None = Field(None, description="Default: the source language.")
     max_bullets: Annotated[StrictInt, BeforeValidator(_integral)] = Field(3, ge=1, le=MAX_BULLETS)
     method: MethodName = "auto"
+    style: StyleName = Field(
+        "sentence",
+        description="sentence: whole (compressed) sentences; concise: Korean noun-ending bullets "
+                    "(명사형 종결), English compressed to the main clause.",
+    )
 
     _text = field_validator("text")(_check_text)
+    _html = field_validator("html")(_check_html)
+    _one = model_validator(mode="after")(_exactly_one_of_text_html)
 
 
 class SummarizeBatchBody(_Strict):
@@ -66,16 +95,20 @@ class SummarizeBatchBody(_Strict):
 class TranslateBody(_Strict):
     """POST /v1/translate."""
 
-    text: StrictStr
+    text: StrictStr | None = Field(None, description=_TEXT_DESCRIPTION)
+    html: StrictStr | None = Field(None, description=_HTML_DESCRIPTION)
     source_lang: SourceLang = "auto"
     target_lang: TargetLang
 
     _text = field_validator("text")(_check_text)
+    _html = field_validator("html")(_check_html)
+    _one = model_validator(mode="after")(_exactly_one_of_text_html)
 
 
 class SourceSpan(BaseModel):
     sentence: str = Field(description="The source sentence, exactly text[start:end].")
-    start: int = Field(description="Character offset into the submitted text.")
+    start: int = Field(description="Character offset into the submitted text; for html input, into the "
+                                   "extracted article text the response carries.")
     end: int
 
 
@@ -95,9 +128,14 @@ class SummarizeResponse(BaseModel):
     target_lang: Literal["ko", "en"]
     detected: DetectedOut | None = None
     method: Literal["extractive", "abstractive"]
+    style: StyleName = Field("sentence", description="The bullet style that ran.")
     models: dict[str, str] = Field(description="Model id per task used, e.g. summarize, translate.")
     chunks: int | None = Field(None, description="Input chunks the abstractive model read.")
     cached: bool = Field(False, description="Answered from the result cache.")
+    text: str | None = Field(None, description="For html input: the extracted article text; every sources "
+                                              "offset points into it.")
+    title: str | None = Field(None, description="The headline found: the page's title for html input, or a "
+                                               "pasted text's first line shaped like a headline.")
     timings_ms: dict[str, float]
     request_id: str
 
@@ -126,6 +164,9 @@ class TranslateResponse(BaseModel):
     detected: DetectedOut | None = None
     model: str
     sentences: list[AlignedSentence]
+    source_text: str | None = Field(None, description="For html input: the extracted article text that was "
+                                                     "translated; every source offset points into it.")
+    title: str | None = Field(None, description="For html input: the page's title, untranslated.")
     timings_ms: dict[str, float]
     request_id: str
 

@@ -25,6 +25,7 @@ def summary_to_response(result: SummaryResult, request_id: str) -> SummarizeResp
         detected=DetectedOut(lang=result.detected.lang, confidence=result.detected.confidence)  # type: ignore[arg-type]
         if result.detected else None,
         method=result.method,  # type: ignore[arg-type]
+        style=result.style,  # type: ignore[arg-type]
         models=result.models,
         chunks=result.chunks,
         cached=result.cached,
