@@ -130,6 +130,7 @@ def download(ref: str, models_dir: str | None = None) -> Path:
     """Fetch ``ref`` (honours HF_HOME, HF_TOKEN and HF_ENDPOINT) into the cache; returns its path."""
     if Path(ref).is_dir():
         return Path(ref)
+    require_model_libraries()
     from huggingface_hub import snapshot_download
 
     model_id, revision = parse_ref(ref)
@@ -181,10 +182,36 @@ def spec_for(ref: str, slot: Slot, path: Path) -> ModelSpec:
     )
 
 
+# what any configured model needs; absent in the extractive-only install (requirements-core.txt)
+MODEL_LIBRARIES = ("torch", "transformers", "huggingface_hub")
+
+
+def require_model_libraries() -> None:
+    """Raise :class:`ModelUnavailable` naming the missing model libraries (the slim install)."""
+    import importlib.util
+
+    def installed(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # an import hook refusing it, or a module without a spec
+            return False
+
+    missing = [name for name in MODEL_LIBRARIES if not installed(name)]
+    if missing:
+        raise ModelUnavailable(
+            f"a model is configured but {', '.join(missing)} is not installed: this is the extractive-only "
+            "install (requirements-core.txt, the default container image); install requirements.txt "
+            "(bash scripts/setup.sh) or build the image with --target models",
+            {"missing": missing},
+        )
+
+
 def check_configured(
     configured: dict[Slot, str], models_dir: str | None = None, allow_noncommercial: bool = False
 ) -> dict[Slot, tuple[Path, ModelSpec]]:
     """Resolve every configured model without loading it: cheap, for fail-fast start-up."""
+    if any(configured.values()):
+        require_model_libraries()
     out: dict[Slot, tuple[Path, ModelSpec]] = {}
     for slot, ref in configured.items():
         if not ref:
