@@ -82,15 +82,17 @@ class _BrowserText(HTMLParser):
         self._pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
+        if tag == "body":
+            self._hidden.clear()  # a <head> never closed ends where the body starts
         if tag in _VOID:
             if tag == "br":
                 self.parts.append("\n")
             elif tag == "hr":
                 self.parts.append("\n\n")
             return
-        hidden = tag in _HIDDEN or "hidden" in a or "display:none" in (a.get("style") or "").replace(" ", "")
-        if hidden or self._hidden:
+        # ``hidden`` and display:none are not honoured: scripts reveal such elements (menus, and
+        # the content of pages streamed by React/Next.js), so the copy keeps their text
+        if tag in _HIDDEN or self._hidden:
             self._hidden.append(tag)
             return
         if tag == "pre":
@@ -123,8 +125,8 @@ class _BrowserText(HTMLParser):
 
 def browser_text(html: str) -> str:
     """The page as a browser's select-all-and-copy gives it: one line per block element, at most
-    one empty line between blocks, script/style/template/noscript/head and ``hidden`` elements
-    dropped; menus, captions, footers and everything else visible kept."""
+    one empty line between blocks, script/style/template/noscript/head/svg/iframe contents
+    dropped; menus, captions, footers and everything else kept."""
     p = _BrowserText()
     p.feed(html)
     p.close()

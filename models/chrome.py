@@ -35,7 +35,8 @@ _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 
 _AGENCIES = (r"REUTERS|AP|AFP|EPA|YONHAP|NEWS1|NEWSIS|XINHUA|BLOOMBERG|GETTY IMAGES|AP PHOTO|"
              r"KYODO|ANADOLU|SHUTTERSTOCK|JOONGANG|JOONGANG ILBO|NEWSIS|KOREA HERALD|ILGAN SPORTS")
-_STOCK = r"Getty Images|Shutterstock|iStock(?:photo)?|Depositphotos|Unsplash|Pexels|Alamy|Adobe Stock|Pixabay|Wikimedia Commons"
+_STOCK = (r"Getty Images|Shutterstock|iStock(?:photo)?|Depositphotos|Unsplash|Pexels|Alamy|Adobe Stock|Pixabay|"
+          r"Wikimedia Commons")
 
 Rule = tuple[str, "re.Pattern[str]", int]
 
@@ -65,6 +66,13 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("prompt", r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"
                    r"\baccept (?:all )?cookies\b|\benable javascript\b|\bjavascript is (?:disabled|required)\b|"
                    r"\bupdate your browser\b|\bad ?blocker\b", 40),
+        ("prompt", r"\bcookies?\b.{0,80}\b(?:consent|gdpr|necessary|browser|analytics|opt[- ]out|preferences)\b|"
+                   r"\b(?:gdpr|consent)\b.{0,80}\bcookies?\b|\bcookies? (?:is|are) (?:set|used|stored)\b", 40),
+        ("disclosure", r"\b(?:earn|receive|get)s?\b.{0,30}\b(?:a |an )?(?:small )?(?:commission|affiliate)|"
+                       r"\baffiliate (?:links?|commission|partner)|"
+                       r"\b(?:purchases?|buy)\b.{0,40}\bthrough (?:our |these )?links\b|\bpaid promotion\b|"
+                       r"\bindependently (?:selected|chosen|reviewed)\b|"
+                       r"\bsponsored (?:content|post|by)\b", 40),
         ("legal", r"\bterms (?:of (?:use|service)|and conditions)\b|\bprivacy (?:policy|notice|settings)\b|"
                   r"\bdo not sell\b|\bcontact us\b|\babout us\b|\bsite ?map\b|\bcareers\b", 12),
         ("copyright", r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bno part of this\b", 30),
@@ -108,7 +116,8 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("prompt", r"(?:로그인|회원가입|구독|뉴스레터|앱\s*(?:설치|다운)|카카오톡\s*채널|채널\s*추가|"
                    r"제보(?:하기|는)?|기사\s*제보)\S*\s.{0,80}(?:하세요|해\s*주세요|바랍니다|가능합니다|됩니다)", 25),
         ("copyright", r"ⓒ|©|무단\s*전재|재배포\s*금지|저작권자|all rights reserved|copyright", 30),
-        ("related", r"^(?:관련\s*(?:기사|뉴스|콘텐츠)|많이\s*본\s*(?:기사|뉴스)|인기\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|"
+        ("related", r"^(?:관련\s*(?:기사|뉴스|콘텐츠)|많이\s*본\s*(?:기사|뉴스)|인기\s*(?:기사|뉴스)|"
+                    r"추천\s*(?:기사|뉴스)|"
                     r"최신\s*(?:기사|뉴스)|주요\s*(?:기사|뉴스)|이\s*시각\s*(?:주요\s*)?뉴스|함께\s*(?:보면|볼만한)\s*"
                     r"좋은\s*(?:기사|뉴스)|이\s*기사를\s*(?:본|읽은).*|(?:오늘|지금)의\s*(?:주요\s*)?뉴스|"
                     r"핫\s*이슈|포토\s*뉴스|랭킹\s*뉴스|태그|키워드)\W*$", 8),
@@ -117,11 +126,13 @@ LINE_RULES: dict[str, list[Rule]] = {
                    r"(?:[가-힣A-Za-z0-9]{1,12}\s+)?[가-힣]{2,4}\s*(?:기자|특파원|객원기자|통신원|리포터|"
                    r"선임기자|전문기자|기상캐스터|앵커)(?:\s*[=·,]?\s*\S*@\S*|\s*=)?\W*$", 8),
         ("byline", r"[가-힣]{2,4}\s*(?:기자|특파원)\s*[\w.+-]+@", 10),
-        ("byline", r"^\W*(?:글|사진|영상|편집|정리|취재|그래픽)\s*[=:·]?\s*[가-힣]{2,4}(?:\s*(?:기자|PD|작가))?\W*$", 6),
+        ("byline", r"^\W*(?:글|사진|영상|편집|정리|취재|그래픽)\s*[=:·]?\s*[가-힣]{2,4}"
+                   r"(?:\s*(?:기자|PD|작가))?\W*$", 6),
         ("dateline", r"^\W*(?:입력|수정|승인|등록|발행|업데이트|기사\s*입력|최종\s*수정)\s*:?\s*\d{4}[./-]", 10),
         ("dateline", r"^\W*\d{4}[./-]\s*\d{1,2}[./-]\s*\d{1,2}\.?\s*(?:\d{1,2}:\d{2})?(?::\d{2})?\W*$", 4),
         # [사진 = 연합뉴스] ; 사진 제공 = 한빛시 ; ... 모습. /연합뉴스 ; [한빛시 제공]
-        ("caption", r"[\[<(]\s*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]|^\W*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]", 80),
+        ("caption", r"[\[<(]\s*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]|"
+                    r"^\W*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]", 80),
         ("caption", r"(?:사진|자료|영상|이미지)\s*제공|[\[(]\s*[가-힣A-Za-z0-9 ]{1,20}\s*제공\s*[\])]", 80),
         ("caption", r"/\s*(?:연합뉴스|뉴스1|뉴시스|한빛뉴스|AP|AFP|로이터|EPA|게티이미지(?:뱅크|코리아)?|"
                     r"[가-힣]{2,8}(?:일보|신문|뉴스|통신|기자))\s*[\])]?\s*$", 80),
@@ -188,8 +199,38 @@ def _menu_lines(lines: Sequence[str], reasons: Sequence[str | None], lang: str) 
     return out
 
 
-# Running prose: a line that ends like a sentence and is at least this long (characters).
+# Running prose: a line at least this long (characters), or half as long and ending like a sentence.
 PROSE_CHARS = {"en": 80, "ko": 40}
+# What a line that is not prose (a heading, a menu item, a caption, chrome) costs the article block
+# it sits in, in characters of prose: the block grows past such lines while prose outweighs them.
+BLOCK_GAP_COST = 60
+# Lines caught by the rules above that make a text a page (and not a plain article): only then are
+# lines outside the article's block dropped.
+PAGE_EVIDENCE = 2
+_TEASER = re.compile(r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\((?:…|\.\.\.)\))\s*$|"
+                     r"\b(?:read more|continue reading|read the (?:full|rest)|more)\s*(?:»|›|>|→)\s*$", re.I)
+_QUESTION = re.compile(r"\?[\"'’”)\]]*$")
+
+
+def _is_prose(line: str, lang: str) -> bool:
+    chars = PROSE_CHARS.get(lang, PROSE_CHARS["en"])
+    return len(line) >= chars or (len(line) >= chars // 2 and ends_like_sentence(line, lang))
+
+
+def body_block(lines: Sequence[str], reasons: Sequence[str | None], lang: str) -> tuple[int, int]:
+    """``(first, last)`` line of the article: the run of lines with the most prose once each
+    non-prose line inside it costs BLOCK_GAP_COST (the maximum-sum run, as Finn et al.'s Body
+    Text Extraction does with tags)."""
+    best, best_span = 0, (0, len(lines) - 1)
+    run, start = 0, 0
+    for i, (line, reason) in enumerate(zip(lines, reasons)):
+        gain = len(line) if reason is None and _is_prose(line, lang) else -BLOCK_GAP_COST
+        if run <= 0:
+            run, start = 0, i
+        run += gain
+        if run > best:
+            best, best_span = run, (start, i)
+    return best_span
 
 
 @dataclass(slots=True)
@@ -221,12 +262,21 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
     for i in _menu_lines(lines, reasons, lang):
         if reasons[i] is None:
             reasons[i] = "menu"
+    for i, line in enumerate(lines):
+        if reasons[i] is None and _TEASER.search(line):
+            reasons[i] = "teaser"  # a cut-off summary of another article, or a "Read more »"
     # the headline: the first line left, when shaped like one and followed by more text
     for i, line in enumerate(lines):
         if reasons[i] in (None, "menu", "repeated"):
             if _headline(line, lang) and i + 1 < len(lines) and reasons[i] != "menu":
                 reasons[i] = "title"
             break
+    # a page (chrome found): lines outside the article's block are the page's, not the article's
+    if sum(r is not None and r != "title" for r in reasons) >= PAGE_EVIDENCE and lines:
+        first, last = body_block(lines, reasons, lang)
+        for i in range(len(lines)):
+            if reasons[i] is None and not first <= i <= last:
+                reasons[i] = "outside-article"
     return [(s, e, r) for (s, e), r in zip(spans, reasons)]
 
 
@@ -252,6 +302,8 @@ def strip_chrome(
             inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
             if inner in ("byline", "caption", "email", "copyright", "prompt"):
                 reason = inner
+        if reason is None and _QUESTION.search(sent.text):
+            reason = "question"  # a heading, an FAQ entry or a rhetorical hook: never a bullet
         if reason is None and sentence_filter is not None and sentence_filter(sent.text):
             reason = "noise"
         if reason is None:

@@ -20,6 +20,7 @@ from .schemas import (
     SummarizeBatchBody,
     SummarizeBatchResponse,
     SummarizeBody,
+    SummarizeResponse,
     TranslateBody,
 )
 from .serialize import summary_to_response, translation_to_response
@@ -109,16 +110,42 @@ def _json(model: BaseModel, status: int = 200) -> Response:
     return resp
 
 
+def check_html_size(html: str | None, limit: int) -> None:
+    """413 for an ``html`` field over SUMMARIZER_MAX_HTML_BYTES (UTF-8 bytes)."""
+    if html is not None:
+        size = len(html.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"html: must be at most {limit} bytes (got {size})",
+                           {"field": "html", "limit_bytes": limit})
+
+
+def _summary_response(result: Any) -> SummarizeResponse:
+    response = summary_to_response(result, g.request_id)
+    response.text, response.title = result.text, result.title
+    return response
+
+
+def _input_fields(body: SummarizeBody | TranslateBody) -> dict[str, Any]:
+    return {"chars": len(body.text)} if body.text is not None else {"html_chars": len(body.html or "")}
+
+
 @bp.post("/v1/summarize")
 def summarize() -> Response:
     body = parse_body(SummarizeBody)
+    check_html_size(body.html, current_app.config["SETTINGS"].max_html_bytes)
     g.log_fields = {"source_lang": body.source_lang, "target_lang": body.target_lang,
-                    "method": body.method, "chars": len(body.text)}
-    result = _holder().engine().summarize(SummarizeRequest(**body.model_dump()))
+                    "method": body.method, **_input_fields(body)}
+    result = _holder().engine().summarize(_request(body))
     g.log_fields.update(source_lang=result.source_lang, target_lang=result.target_lang,
                         method=result.method, cached=result.cached)
     observe_stages("/v1/summarize", result.timings_ms)
-    return _json(summary_to_response(result, g.request_id))
+    return _json(_summary_response(result))
+
+
+def _request(body: SummarizeBody) -> SummarizeRequest:
+    fields = body.model_dump()
+    fields["text"] = fields["text"] or ""
+    return SummarizeRequest(**fields)
 
 
 @bp.post("/v1/summarize/batch")
@@ -130,17 +157,22 @@ def summarize_batch() -> Response:
                        f"items: at most {settings.batch_max_items} articles per batch (got {len(body.items)})",
                        {"field": "items", "limit": settings.batch_max_items})
     engine = _holder().engine()
-    results = [_batch_item(engine, i, item, settings.max_text_chars) for i, item in enumerate(body.items)]
+    results = [_batch_item(engine, i, item, settings.max_text_chars, settings.max_html_bytes)
+               for i, item in enumerate(body.items)]
     g.log_fields = {"items": len(results), "failed": sum(r.status != 200 for r in results)}
     return _json(SummarizeBatchResponse(results=results, request_id=g.request_id))
 
 
-def _batch_item(engine: Any, index: int, item: dict, max_text_chars: int) -> BatchItemResult:
+def _batch_item(engine: Any, index: int, item: dict, max_text_chars: int, max_html_bytes: int) -> BatchItemResult:
     """One item's result or its error, in the shape and status it would have had alone."""
     try:
         parsed = SummarizeBody.model_validate(item, context={"max_text_chars": max_text_chars})
-        result = engine.summarize(SummarizeRequest(**parsed.model_dump()))
-        return BatchItemResult(index=index, status=200, result=summary_to_response(result, g.request_id))
+        check_html_size(parsed.html, max_html_bytes)
+        result = engine.summarize(_request(parsed))
+        return BatchItemResult(index=index, status=200, result=_summary_response(result))
+    except ApiError as err:
+        return BatchItemResult(index=index, status=err.status,
+                               error=ErrorBody(code=err.code, message=err.message, details=err.details))
     except ValidationError as err:
         message, problems = validation_message(err)
         return BatchItemResult(index=index, status=422,
@@ -158,11 +190,13 @@ def _batch_item(engine: Any, index: int, item: dict, max_text_chars: int) -> Bat
 @bp.post("/v1/translate")
 def translate() -> Response:
     body = parse_body(TranslateBody)
-    result = _holder().engine().translate(body.text, body.source_lang, body.target_lang)
-    g.log_fields = {"source_lang": result.source_lang, "target_lang": result.target_lang,
-                    "chars": len(body.text)}
+    check_html_size(body.html, current_app.config["SETTINGS"].max_html_bytes)
+    result = _holder().engine().translate(body.text or "", body.source_lang, body.target_lang, html=body.html)
+    g.log_fields = {"source_lang": result.source_lang, "target_lang": result.target_lang, **_input_fields(body)}
     observe_stages("/v1/translate", result.timings_ms)
-    return _json(translation_to_response(result, g.request_id))
+    response = translation_to_response(result, g.request_id)
+    response.source_text, response.title = result.source_text, result.title
+    return _json(response)
 
 
 @bp.get("/v1/models")

@@ -28,11 +28,17 @@ class Settings:
     timeout_s: int = 120
     graceful_timeout_s: int = 30
     keepalive_s: int = 5
+    # seconds a client has for a new connection's request headers, and again for the body (408 after)
+    read_timeout_s: float = 10.0
+    # asgi: gunicorn's asyncio worker reads requests, Flask runs in `threads` threads (slow clients
+    # hold no thread); gthread: gunicorn's threaded worker (a slow client holds a thread)
+    server_worker: str = "asgi"
     max_requests: int = 2000
     max_requests_jitter: int = 200
     # limits
     max_body_bytes: int = 1_048_576
     max_text_chars: int = 100_000
+    max_html_bytes: int = 1_000_000  # html field, UTF-8 bytes (413); inside max_body_bytes
     max_chars_en: int = 140
     max_chars_ko: int = 120
     # behaviour
@@ -95,8 +101,11 @@ class Settings:
             (1 <= self.port <= 65535, "SUMMARIZER_PORT must be 1-65535"),
             (self.workers >= 1, "SUMMARIZER_WORKERS must be at least 1"),
             (self.threads >= 1, "SUMMARIZER_THREADS must be at least 1"),
+            (self.read_timeout_s > 0, "SUMMARIZER_READ_TIMEOUT_S must be more than 0"),
+            (self.server_worker in ("asgi", "gthread"), "SUMMARIZER_SERVER_WORKER must be asgi or gthread"),
             (self.max_body_bytes >= 1024, "SUMMARIZER_MAX_BODY_BYTES must be at least 1024"),
             (self.max_text_chars >= 100, "SUMMARIZER_MAX_TEXT_CHARS must be at least 100"),
+            (self.max_html_bytes >= 1024, "SUMMARIZER_MAX_HTML_BYTES must be at least 1024"),
             (self.max_chars_en >= 40, "SUMMARIZER_MAX_CHARS_EN must be at least 40"),
             (self.max_chars_ko >= 30, "SUMMARIZER_MAX_CHARS_KO must be at least 30"),
             (

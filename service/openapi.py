@@ -27,10 +27,11 @@ _ERRORS = {
     "403": "API key not valid",
     "404": "No such route",
     "405": "Method not allowed on this route (see `details.allowed` and the `Allow` header)",
-    "413": "Body over the size limit (checked before parsing)",
+    "413": "Body over the size limit (checked before parsing), or an `html` field over "
+           "SUMMARIZER_MAX_HTML_BYTES",
     "415": "Body not sent as application/json",
-    "422": "A field is missing, of the wrong type or out of range; the language is not supported; "
-           "nothing in the text can become a bullet",
+    "422": "A field is missing, of the wrong type or out of range (or not exactly one of `text` and `html`); "
+           "the language is not supported; nothing in the text or page can become a bullet",
     "429": "Rate limit exceeded (Retry-After)",
     "500": "Internal error (quote the request_id)",
     "503": "Model not configured, still loading, or too busy (Retry-After)",

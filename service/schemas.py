@@ -1,7 +1,7 @@
 """Request and response types with their limits. The OpenAPI document is generated from these."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -11,6 +11,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -46,6 +47,21 @@ def _check_text(value: str, info: ValidationInfo) -> str:
     return value
 
 
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("must be a string; leave the field out instead of sending null")
+    return value
+
+
+# text or html: a string when present (null is refused); the body must have exactly one of them
+OptionalStr = Annotated[StrictStr | None, WithJsonSchema({"type": "string"})]
+_ONE_OF_TEXT_HTML = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}]}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # absent means not given; null is not a value the field takes
+
+
 def _check_html(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty or whitespace only")
@@ -53,8 +69,11 @@ def _check_html(value: str) -> str:
 
 
 def _exactly_one_of_text_html(body: "SummarizeBody | TranslateBody") -> "SummarizeBody | TranslateBody":
-    if (body.text is None) == (body.html is None):
-        raise ValueError("give exactly one of 'text' (plain text, a pasted page too) or 'html' (a page's HTML)")
+    if body.text is None and body.html is None:
+        raise ValueError("'text' or 'html' is required: give exactly one (text: plain text or a pasted page; "
+                         "html: a page's HTML)")
+    if body.text is not None and body.html is not None:
+        raise ValueError("give exactly one of 'text' and 'html', not both")
     return body
 
 
@@ -68,8 +87,10 @@ _HTML_DESCRIPTION = ("A web page's HTML instead of text: its article is extracte
 class SummarizeBody(_Strict):
     """POST /v1/summarize."""
 
-    text: StrictStr | None = Field(None, description=_TEXT_DESCRIPTION)
-    html: StrictStr | None = Field(None, description=_HTML_DESCRIPTION)
+    model_config = ConfigDict(json_schema_extra=_ONE_OF_TEXT_HTML)
+
+    text: OptionalStr = Field(None, description=_TEXT_DESCRIPTION, json_schema_extra=_no_default)
+    html: OptionalStr = Field(None, description=_HTML_DESCRIPTION, json_schema_extra=_no_default)
     title: StrictStr | None = Field(None, max_length=MAX_TITLE_CHARS, description="Optional headline.")
     source_lang: SourceLang = "auto"
     target_lang: TargetLang | None = Field(None, description="Default: the source language.")
@@ -81,6 +102,7 @@ class SummarizeBody(_Strict):
                     "(명사형 종결), English compressed to the main clause.",
     )
 
+    _null = field_validator("text", "html", mode="before")(_not_null)
     _text = field_validator("text")(_check_text)
     _html = field_validator("html")(_check_html)
     _one = model_validator(mode="after")(_exactly_one_of_text_html)
@@ -95,11 +117,14 @@ class SummarizeBatchBody(_Strict):
 class TranslateBody(_Strict):
     """POST /v1/translate."""
 
-    text: StrictStr | None = Field(None, description=_TEXT_DESCRIPTION)
-    html: StrictStr | None = Field(None, description=_HTML_DESCRIPTION)
+    model_config = ConfigDict(json_schema_extra=_ONE_OF_TEXT_HTML)
+
+    text: OptionalStr = Field(None, description=_TEXT_DESCRIPTION, json_schema_extra=_no_default)
+    html: OptionalStr = Field(None, description=_HTML_DESCRIPTION, json_schema_extra=_no_default)
     source_lang: SourceLang = "auto"
     target_lang: TargetLang
 
+    _null = field_validator("text", "html", mode="before")(_not_null)
     _text = field_validator("text")(_check_text)
     _html = field_validator("html")(_check_html)
     _one = model_validator(mode="after")(_exactly_one_of_text_html)
