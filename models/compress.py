@@ -75,11 +75,10 @@ def is_balanced(text: str) -> bool:
             stack.pop()
     if stack or text.count('"') % 2:
         return False
-    # straight single quotes: an opening one ("'Boris is ...") needs a closing one after it;
-    # apostrophes inside ("don't") or ending a word ("days'") do not open anything
-    opened = len(re.findall(r"(?:^|(?<=[\s(\[“\"]))'(?=\w)", text))
-    closed = len(re.findall(r"(?<=[\w.,!?])'(?=[\s.,;:!?)\]”\"]|$)", text))
-    return closed >= opened
+    # straight single quotes pair up, apostrophes aside: inside a word ("don't") or after a
+    # plural ("drivers' union")
+    quotes = len(re.findall(r"'", text)) - len(re.findall(r"(?<=[A-Za-z])'(?=[A-Za-z])|(?<=s)'(?=\s)", text))
+    return quotes % 2 == 0
 
 
 # --- English -------------------------------------------------------------------------------
@@ -370,8 +369,17 @@ _KO_SAY_NOUNS = frozenset(
 _KO_QUOTATIVE_EC = {"다고": "다", "ᆫ다고": "ᆫ다", "는다고": "는다", "라고": "다", "자고": "자",
                     "으라고": "어라", "이라고": "이다", "ᆫ다며": "ᆫ다", "다며": "다", "라며": "다"}
 # Connective endings after which a first clause is complete and can stand as the sentence.
-_KO_CLAUSE_EC = frozenset({"고", "며", "으며", "면서", "으면서", "지만", "는데", "은데", "ᆫ데", "으나", "나"})
-_KO_PREDICATE = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
+_KO_CLAUSE_EC = frozenset({"고", "며", "으며", "면서", "으면서", "지만", "는데", "은데", "ᆫ데", "으나", "나", "라며"})
+# kiwipiepy marks a stem's conjugation: "VA-I" (irregular, 어렵 -> 어려워), "VV-R" (regular);
+# the mark is kept for Kiwi.join and ignored when a tag is only compared (base_tag)
+_KO_PREDICATE = frozenset(
+    f"{t}{mark}" for t in ("VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA") for mark in ("", "-I", "-R")
+)
+
+
+def base_tag(tag: str) -> str:
+    """A kiwipiepy tag without its conjugation mark: "VA-I" -> "VA"."""
+    return tag.split("-", 1)[0]
 _KO_NOUNS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "SN", "SL", "SH", "XSN"})
 _KO_CLOSING_PUNCT = frozenset({"SF", "SE", "SSC", "SP", "SO", "SW"})
 _KO_DATE_NOUNS = frozenset({"일", "월", "년"})
@@ -479,7 +487,7 @@ def _is_say_word(word: Word) -> bool:
     """A predicate word that frames reported speech: 밝혔다, 말했다, 설명했다, 덧붙였다..."""
     toks = word.current()
     for i, (form, tag) in enumerate(toks):
-        if tag == "VV" and form in _KO_SAY_VERBS:
+        if base_tag(tag) == "VV" and form in _KO_SAY_VERBS:
             return True
         if tag in ("NNG", "NNP") and form in _KO_SAY_NOUNS and i + 1 < len(toks) and toks[i + 1][1] == "XSV":
             return True
@@ -554,7 +562,7 @@ def _is_date_word(words: Sequence[Word], wi: int) -> int:
     if [t for _, t in toks] in (["NNG"], ["NNG", "JKB"]) and toks[0][0] in ("이날", "당일") \
             and (len(toks) == 1 or toks[1][0] == "에"):
         return 1
-    if toks[:2] == [("지나", "VV"), ("ᆫ", "ETM")] and len(toks) == 2 and wi + 1 < len(words):
+    if [(f, base_tag(t)) for f, t in toks] == [("지나", "VV"), ("ᆫ", "ETM")] and wi + 1 < len(words):
         if bare_date(words[wi + 1]):
             return 2
         nxt = words[wi + 1].current()
@@ -564,7 +572,7 @@ def _is_date_word(words: Sequence[Word], wi: int) -> int:
     if toks and toks[0] == ("지난달", "NNG") and len(toks) == 1 and wi + 1 < len(words) \
             and bare_date(words[wi + 1]):
         return 2
-    if bare_date(w) and (wi == 0 or words[wi - 1].current()[:1] != [("오", "VV")]):
+    if bare_date(w) and (wi == 0 or [(f, base_tag(t)) for f, t in words[wi - 1].current()[:1]] != [("오", "VV")]):
         prev = words[wi - 1].current() if wi else []
         if prev and prev[-1][1] == "ETM":  # "열린 12일" style modifiers: the date is an argument
             return 0
@@ -638,18 +646,51 @@ def _drop_according(words: list[Word]) -> list[Word] | None:
     return None
 
 
-def _first_subject(words: Sequence[Word]) -> int | None:
-    """Index of the sentence's opening subject or topic word ("서울시가", "김 장관은"), if any."""
-    for wi, w in enumerate(words[:4]):
+_KO_SUBJECT_PARTICLES = frozenset({"이", "가", "은", "는", "도", "께서"})
+
+
+def _subject_in(words: Sequence[Word], window: int) -> int | None:
+    """Index of the first subject or topic among the first ``window`` words that belongs to the
+    clause itself: a noun with 이/가/은/는/도/께서 before any connective or final ending, and
+    not the subject of a modifier ("정확도가 높은 기술" is a noun phrase)."""
+    for wi, w in enumerate(words[:window]):
         toks = w.current()
         tags = [t for _, t in toks]
-        if any(t in _KO_PREDICATE or t.startswith("E") for t in tags):
+        if any(t in ("EC", "EF") for t in tags):
             return None
-        if tags and tags[-1] in ("JKS", "JX") and toks[-1][0] in ("이", "가", "은", "는", "께서"):
+        if len(tags) < 2 or tags[-2] not in _KO_NOUNS or toks[-1][0] not in _KO_SUBJECT_PARTICLES:
+            continue
+        if tags[-1] == "JX":
             return wi
-        if any(t.startswith("J") for t in tags):
-            return None
+        if tags[-1] == "JKS":
+            for later in words[wi + 1 : wi + 6]:
+                ltags = [t for t in later.tags() if t not in _KO_CLOSING_PUNCT]
+                if any(t in _KO_PREDICATE for t in ltags):
+                    if ltags[-1] != "ETM":
+                        return wi
+                    break
+            else:  # no predicate follows in the words given: the subject of what follows them
+                return wi
     return None
+
+
+def opens_sentence(words: Sequence[Word], wi: int) -> bool:
+    """True when the words before ``wi`` are only the rest of its noun phrase ("나사의 연구")."""
+    return all(
+        not any(t in _KO_PREDICATE or t.startswith(("E", "J")) and t != "JKG" for t in w.tags())
+        for w in words[:wi]
+    )
+
+
+def _first_subject(words: Sequence[Word]) -> int | None:
+    """Index of the sentence's opening subject or topic ("서울시가", "연구를 진행한 교수도")."""
+    return _subject_in(words, 8)
+
+
+def _opens_clause(rest: Sequence[Word]) -> bool:
+    """True when ``rest`` opens with a clause of its own (a subject or topic before any other
+    predicate), so the connective before it joined two clauses, not two verbs of one."""
+    return _subject_in(rest, 14) is not None
 
 
 def _close_clause(toks: list[tuple[str, str]], ti: int) -> list[tuple[str, str]] | None:
@@ -657,10 +698,11 @@ def _close_clause(toks: list[tuple[str, str]], ti: int) -> list[tuple[str, str]]
     head = toks[:ti]
     if not head:
         return None
-    form, prev = head[-1]
+    form, prev = head[-1][0], base_tag(head[-1][1])
     if prev == "VX" and form in ("않", "못하"):
         # a negation takes the main predicate's ending: "작동되지 않는다", "저렴하지 않다"
-        main = next((t for _, t in reversed(head[:-1]) if t in _KO_PREDICATE and t != "VX"), "VV")
+        main = next((base_tag(t) for _, t in reversed(head[:-1]) if t in _KO_PREDICATE
+                     and base_tag(t) != "VX"), "VV")
         prev = "VV" if main in ("VV", "XSV") else "VA"
     elif prev == "VX":
         prev = "VA" if form in ("있", "없") else "VV"  # "하고 있다", but "해 준다"
@@ -698,15 +740,18 @@ def _clause_options(words: list[Word]) -> list[list[Word]]:
                 continue
             rest = words[wi + 1 :]
             comma = ti + 1 < len(toks)
-            after_quote = ti > 0 and toks[ti - 1][1] == "SSC"
-            new_subject = _first_subject(rest) is not None
+            # '"..."며' or '"..."이라며': a quotation closed before the connective
+            after_quote = ti > 0 and (toks[ti - 1][1] == "SSC" or ti > 1 and toks[ti - 1][1] in ("VCP", "JKQ")
+                                      and toks[ti - 2][1] == "SSC")
+            new_subject = _opens_clause(rest)
             if not (comma or after_quote or new_subject):
                 continue
             closed = _close_clause(list(toks), ti) if not after_quote else None
             if closed is not None and wi >= 1:
                 out.append([*words[:wi], words[wi].changed(closed, ".")])
+            # after a quotation the next one is the speaker's too (its subject is inside it)
             if (comma or after_quote) and subject is not None and subject < wi and len(rest) >= 2 \
-                    and not new_subject:
+                    and (after_quote or not new_subject):
                 out.append([*words[: subject + 1], *rest])
     return out
 

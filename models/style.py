@@ -29,11 +29,13 @@ from .compress import (
     Word,
     _finished_once,
     _first_subject,
+    base_tag,
     compress_en,
     compress_ko,
     concise_en_text,
     is_balanced,
     ko_candidates,
+    opens_sentence,
 )
 
 __all__ = ["STYLES", "Style", "concise_en", "concise_ko", "fit_bullet", "is_nominal_ko"]
@@ -101,8 +103,8 @@ def _nominalize(words: list[Word]) -> list[Word] | None:
                     and prev[-3][1] in ("NNG", "NNP")):
                 out[-1] = out[-1].changed(prev[:-2])
                 noun_at = len(out) - 1
-    elif last_tag in ("VV", "VA", "VX", "XSA", "XSV", "VCN"):
-        stem = _NOMINAL_STEMS.get(last_form) if last_tag == "VV" else None
+    elif base_tag(last_tag) in ("VV", "VA", "VX", "XSA", "XSV", "VCN"):
+        stem = _NOMINAL_STEMS.get(last_form) if base_tag(last_tag) == "VV" else None
         if stem is None and last_form.endswith(_RIEUL_STEMS) and past:
             head = head + [past[0], ("음", "ETN")]  # 열었다 -> 열었음, not the rare 엶
         else:
@@ -129,7 +131,7 @@ def _nominalize(words: list[Word]) -> list[Word] | None:
                 continue
             break
     subject = _first_subject(out[:pred])
-    if subject is not None:
+    if subject is not None and opens_sentence(out, subject):
         following = len(out) - subject - 1
         word = _strip_particle(out[subject], ("JKS", "JX"))
         if word is not out[subject]:
