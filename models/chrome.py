@@ -73,6 +73,11 @@ LINE_RULES: dict[str, list[Rule]] = {
                        r"\b(?:purchases?|buy)\b.{0,40}\bthrough (?:our |these )?links\b|\bpaid promotion\b|"
                        r"\bindependently (?:selected|chosen|reviewed)\b|"
                        r"\bsponsored (?:content|post|by)\b", 40),
+        ("prompt", r"^(?:get started|start (?:your|a) free|try (?:it |us )?(?:for )?free|"
+                   r"book a (?:demo|call|consultation)|"
+                   r"request a (?:demo|quote|call)|schedule a (?:demo|call|consultation)|shop now|buy now|order now|"
+                   r"learn more|find out more|discover more|see (?:pricing|plans)|contact (?:us|sales)|call us|"
+                   r"talk to (?:us|sales|an expert))\b", 30),
         ("legal", r"\bterms (?:of (?:use|service)|and conditions)\b|\bprivacy (?:policy|notice|settings)\b|"
                   r"\bdo not sell\b|\bcontact us\b|\babout us\b|\bsite ?map\b|\bcareers\b", 12),
         ("copyright", r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bno part of this\b", 30),
@@ -84,8 +89,9 @@ LINE_RULES: dict[str, list[Rule]] = {
                     r"see also|also read|don'?t miss|editor'?s picks?|tags?|topics?|categories|filed under.*|"
                     r"in (?:this|other) news|what to read next|up next|more headlines)\W*$", 12),
         # BY PARK EUN-JEE, YONHAP [park.eunjee@joongang.co.kr] ; By Jane Doe and John Roe, Reuters
-        ("byline", r"^(?:written |posted |reported |story |words |text )?by\s+[A-Z][\w.'’-]*"
-                   r"(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|al))*\s*(?:[,|/–—-].{0,80})?$", 25),
+        ("byline", r"^(?:written |posted |reported |story |words |text )?by\s+(?-i:[A-Z][\w.'’-]*)"
+                   r"(?:\s+(?:(?-i:[A-Z][\w.'’-]*)|and|&|de|van|von|da|al))*\s*"
+                   r"(?:[,|/–—-].{0,80}|[\[(<]?[\w.+-]+@[\w.-]+[\])>]?)?$", 25),
         ("byline", r"^(?:author|reporter|correspondent|editor|staff writer|contributor|reviewed by|"
                    r"fact[- ]checked by|edited by|photographs? by|photos? by|illustrations? by)\b.{0,80}$", 15),
         ("byline", r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:\||·|•|,|—|–)\s*"
@@ -209,6 +215,17 @@ BLOCK_GAP_COST = 60
 PAGE_EVIDENCE = 2
 _TEASER = re.compile(r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\((?:…|\.\.\.)\))\s*$|"
                      r"\b(?:read more|continue reading|read the (?:full|rest)|more)\s*(?:»|›|>|→)\s*$", re.I)
+TEASER_WORDS = 50  # a longer line ending in "..." is a paragraph trailing off, unless marked "[…]"
+_CUT_MARK = re.compile(r"[\[(](?:…|\.\.\.)[\])]\s*$")
+# A comment section's header; once the article has begun, everything after it is readers' comments.
+_COMMENTS = {
+    "en": re.compile(r"^(?:\d+\s+)?(?:comments?|responses?|replies|discussion)(?:\s*\(\d+\))?\W*$|"
+                     r"^(?:leave|post|add|write) a (?:comment|reply|response)\b|^(?:load|show|view|read) (?:all |more |"
+                     r"\d+ )?(?:comments?|replies)\b|^join the (?:discussion|conversation)\b|"
+                     r"^comments? (?:filter|policy|section)\b|^\d+ (?:thoughts|responses|comments) on\b", re.I),
+    "ko": re.compile(r"^댓글(?:\s*\d+\s*개?)?\W*$|^댓글\s*(?:쓰기|작성|보기|목록|달기)|^\d+\s*개의?\s*댓글|"
+                     r"^(?:전체\s*)?댓글\s*\[?\d+\]?\W*$"),
+}
 _QUESTION = re.compile(r"\?[\"'’”)\]]*$")
 
 
@@ -263,14 +280,24 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
         if reasons[i] is None:
             reasons[i] = "menu"
     for i, line in enumerate(lines):
-        if reasons[i] is None and _TEASER.search(line):
+        if reasons[i] is None and _TEASER.search(line) and (_words(line) <= TEASER_WORDS or _CUT_MARK.search(line)):
             reasons[i] = "teaser"  # a cut-off summary of another article, or a "Read more »"
     # the headline: the first line left, when shaped like one and followed by more text
     for i, line in enumerate(lines):
         if reasons[i] in (None, "menu", "repeated"):
-            if _headline(line, lang) and i + 1 < len(lines) and reasons[i] != "menu":
+            # a menu's items are a word or three; a headline opening a menu run is still one
+            if _headline(line, lang) and i + 1 < len(lines) and (reasons[i] != "menu" or _words(line) >= 4):
                 reasons[i] = "title"
             break
+    # readers' comments: everything after a comment section's header that follows article prose
+    prose_seen = False
+    comments = _COMMENTS.get(lang, _COMMENTS["en"])
+    for i, line in enumerate(lines):
+        if prose_seen and (comments.search(line) or _COMMENTS["en"].search(line)):
+            for j in range(i, len(lines)):
+                reasons[j] = reasons[j] or "comments"
+            break
+        prose_seen = prose_seen or (reasons[i] is None and _is_prose(line, lang))
     # a page (chrome found): lines outside the article's block are the page's, not the article's
     if sum(r is not None and r != "title" for r in reasons) >= PAGE_EVIDENCE and lines:
         first, last = body_block(lines, reasons, lang)

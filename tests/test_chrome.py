@@ -1,0 +1,199 @@
+"""Page chrome in pasted text (models/chrome.py): table-driven line cases in both languages, then
+the rules that look at neighbours (repeats, menus, comments, the article's block) and the title.
+
+Every example here was written for this project; none is copied from the evaluation pages.
+"""
+from __future__ import annotations
+
+import pytest
+
+from models.chrome import classify_lines, ends_like_sentence, line_chrome, strip_chrome
+from models.text import SentenceSplitter
+
+# (line, reason): reason None means the line may be article text and must be kept
+EN_LINES = [
+    ("Home > Business > Industry", "breadcrumb"),
+    ("News / World / Asia-Pacific", "breadcrumb"),
+    ("print dictionary print", "prompt"),
+    ("Share this article", "prompt"),
+    ("Log in to Twitter or Facebook account to connect", "prompt"),
+    ("To write comments, please log in to one of the accounts.", "prompt"),
+    ("Sign up for our morning newsletter to get the day's top stories.", "prompt"),
+    ("We use cookies to improve your experience on our site.", "prompt"),
+    ("Get started today with a free trial of our planning tools.", "prompt"),
+    ("Copyright 2026 Harbor Daily. All rights reserved.", "copyright"),
+    ("© 2026 Example Media Group", "copyright"),
+    ("Terms of Use | Privacy Policy", "legal"),
+    ("Related Articles", "related"),
+    ("You may also like", "related"),
+    ("Most Read", "related"),
+    ("BY PARK EUN-JEE, YONHAP [park.eunjee@example.com]", "byline"),
+    ("By Jane Doe and John Roe", "byline"),
+    ("Reporter: Min Seo-yeon", "byline"),
+    ("Published: March 3, 2026 at 9:14 a.m.", "dateline"),
+    ("March 3, 2026 09:14 KST", "dateline"),
+    ("5 min read", "reading-time"),
+    ("The mayor speaks at a press conference in City Hall on Monday. [REUTERS]", "caption"),
+    ("Firefighters work at the scene of the blaze on Tuesday. (AP Photo/Sam Lee)", "caption"),
+    ("Photo: Harbor Daily archive", "caption"),
+    ("Image credit: Getty Images", "caption"),
+    ("Contact: desk@example.com", "email"),
+    ("If you buy something through our links, we may earn a commission.", "disclosure"),
+    # article prose, including sentences that mention the same words as chrome does
+    ("The council approved the budget on Monday after a six-hour debate.", None),
+    ("He declined to comment on the report, citing the ongoing investigation.", None),
+    ("Shares of the company rose 4 percent after it said it would share its data with regulators.", None),
+    ("The photo agency said it had licensed more than 2,000 images from the archive last year.", None),
+    ("By the end of the year, the city expects to hire 300 more teachers.", None),
+    ("Bake the cookies for 12 minutes, until the edges turn golden.", None),
+]
+
+KO_LINES = [
+    ("홈 > 경제 > 산업", "breadcrumb"),
+    ("인쇄 공유", "prompt"),
+    ("글자크기 설정", "prompt"),
+    ("댓글을 작성하려면 로그인하세요", "prompt"),
+    ("저작권자 ⓒ 한빛뉴스, 무단전재 및 재배포 금지", "copyright"),
+    ("ⓒ 한빛일보", "copyright"),
+    ("관련기사", "related"),
+    ("많이 본 뉴스", "related"),
+    ("(서울=한빛뉴스) 김하늘 기자 =", "byline"),
+    ("김하늘 기자 sky@hanbit.example", "byline"),
+    ("[한빛일보 박서준 기자]", "byline"),
+    ("입력 2026.03.03 09:14", "dateline"),
+    ("13일 서울 중구 시청 앞 광장에서 시민들이 행사를 즐기고 있다. [사진 = 한빛뉴스]", "caption"),
+    ("사진 제공 = 한빛시", "caption"),
+    ("시민들이 새로 문을 연 도서관을 둘러보고 있다. /연합뉴스", "caption"),
+    ("새 전시관 내부 모습. [한빛시 제공]", "caption"),
+    ("문의 news@hanbit.example", "email"),
+    # 기사 본문: 같은 낱말이 들어 있어도 문장이면 남는다
+    ("시는 이번 사업에 모두 120억 원을 투입해 내년 말까지 공사를 마칠 계획이라고 밝혔다.", None),
+    ("사진 작가 김모 씨는 30년 동안 찍은 작품을 시에 기증했다.", None),
+    ("업계 관계자는 \"공유 경제 모델이 자리를 잡으려면 제도 정비가 필요하다\"고 말했다.", None),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), EN_LINES)
+def test_english_lines(line: str, reason: str | None) -> None:
+    assert line_chrome(line, "en") == reason
+
+
+@pytest.mark.parametrize(("line", "reason"), KO_LINES)
+def test_korean_lines(line: str, reason: str | None) -> None:
+    assert line_chrome(line, "ko") == reason
+
+
+@pytest.mark.parametrize(("line", "lang", "ends"), [
+    ("The plan starts next year.", "en", True),
+    ("Is it ready?", "en", True),
+    ("Zuckerberg to visit Korea", "en", False),
+    ("정부는 새 정책을 발표했다", "ko", True),
+    ("메타 저커버그 이달 방한", "ko", False),
+])
+def test_ends_like_sentence(line: str, lang: str, ends: bool) -> None:
+    assert ends_like_sentence(line, lang) is ends
+
+
+ARTICLE_EN = [
+    "The port authority will open a second container terminal in the harbor next spring, officials said.",
+    "The terminal is expected to double the port's capacity and create about 1,200 jobs in the region.",
+    "Construction began two years ago and has cost 3.4 billion dollars so far, according to the authority.",
+    "Shipping companies have welcomed the plan, saying the old terminal was operating at its limit.",
+]
+
+
+def _reasons(text: str, lang: str) -> dict[str, str | None]:
+    return {text[s:e]: r for s, e, r in classify_lines(text, lang)}
+
+
+def test_repeated_caption_menu_title_and_comments() -> None:
+    text = "\n".join([
+        "Port to open second container terminal",
+        "Home",
+        "News",
+        "Business",
+        "Sport",
+        "Cranes unload a ship at the harbor on Monday",
+        "Cranes unload a ship at the harbor on Monday",
+        *ARTICLE_EN,
+        "3 Comments",
+        "This is great news for the town and I hope they hire locally this time.",
+    ])
+    reasons = _reasons(text, "en")
+    assert reasons["Port to open second container terminal"] == "title"
+    assert {reasons[m] for m in ("Home", "News", "Business", "Sport")} == {"menu"}
+    assert reasons["Cranes unload a ship at the harbor on Monday"] == "repeated"
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+    assert reasons["This is great news for the town and I hope they hire locally this time."] == "comments"
+
+
+def test_prose_outside_the_article_block_is_dropped_on_a_page() -> None:
+    promo = "Save 20 percent on your first order of our organic coffee beans this week only."
+    text = "\n".join([
+        "Menu", "Shop", "Blog", "About",
+        promo,
+        "Shop", "Cart", "Account",
+        "Second container terminal",
+        *ARTICLE_EN,
+        "Copyright 2026 Harbor Daily. All rights reserved.",
+    ])
+    reasons = _reasons(text, "en")
+    assert reasons[promo] == "outside-article"
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+
+
+def test_a_plain_article_is_left_alone() -> None:
+    # no chrome at all: short lines are not cut away as being outside an article block
+    text = "\n".join(["Short first line.", *ARTICLE_EN, "It opens in May."])
+    assert all(r is None for r in _reasons(text, "en").values())
+
+
+def test_korean_comments_and_related_list() -> None:
+    article = [
+        "한빛시가 내년 봄 항만에 두 번째 컨테이너 부두를 연다고 13일 밝혔다.",
+        "새 부두가 문을 열면 항만의 처리 능력은 두 배로 늘고 일자리 1200개가 생길 것으로 시는 내다봤다.",
+        "공사는 2년 전에 시작됐으며 지금까지 3조4000억 원이 들었다.",
+    ]
+    text = "\n".join([
+        "한빛항 두 번째 컨테이너 부두 내년 봄 개장",
+        *article,
+        "관련기사",
+        "한빛항 물동량 사상 최대",
+        "항만공사 새 사장 취임",
+        "부두 노동자 처우 개선 합의",
+        "댓글 3",
+        "드디어 부두가 생기는군요. 지역 경제에 도움이 되길 바랍니다.",
+    ])
+    reasons = _reasons(text, "ko")
+    assert reasons["한빛항 두 번째 컨테이너 부두 내년 봄 개장"] == "title"
+    assert all(reasons[line] is None for line in article)
+    assert reasons["관련기사"] == "related"
+    assert reasons["항만공사 새 사장 취임"] == "menu"
+    assert reasons["드디어 부두가 생기는군요. 지역 경제에 도움이 되길 바랍니다."] == "comments"
+
+
+@pytest.fixture(scope="module")
+def splitter() -> SentenceSplitter:
+    return SentenceSplitter()
+
+
+def test_strip_chrome_keeps_offsets_and_drops_questions(splitter: SentenceSplitter) -> None:
+    text = "\n".join([
+        "Port to open second container terminal",
+        "Why does the port need it? " + ARTICLE_EN[0],
+        *ARTICLE_EN[1:],
+        "BY JANE DOE [jane@example.com]",
+    ])
+    result = strip_chrome(text, splitter.split(text, "en"), "en")
+    assert result.title == "Port to open second container terminal"
+    kept = [s.text for s in result.sentences]
+    assert kept == ARTICLE_EN
+    assert all(text[s.start:s.end] == s.text for s in result.sentences)
+    reasons = {s.text: r for s, r in result.dropped}
+    assert reasons["Why does the port need it?"] == "question"
+    assert reasons["BY JANE DOE [jane@example.com]"] == "byline"
+
+
+def test_byline_only_korean_text_keeps_nothing(splitter: SentenceSplitter) -> None:
+    text = "(서울=한빛뉴스) 김하늘 기자 ="
+    assert strip_chrome(text, splitter.split(text, "ko"), "ko").sentences == []
