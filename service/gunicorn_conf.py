@@ -1,11 +1,12 @@
 """gunicorn settings, all from :class:`service.config.Settings` (``-c python:service.gunicorn_conf``).
 
-Models are created per worker after fork, never in the master: a CTranslate2 translator made in
+Seq2seq models are created per worker after fork, never in the master: a CTranslate2 translator made in
 the master hung every forked worker, and torch used in the master deadlocked sync workers. So no
 ``preload_app``; each worker imports ``service.wsgi`` and builds its own engine. The engine sets
 torch's threads to the worker's share of the cores when it loads a model (two workers x two threads
 on two cores ran many times slower than one thread each); a worker with no model configured never
-imports torch at all (about 190 MB less per worker).
+imports torch at all (about 190 MB less per worker). What is safe to share is preloaded: the master
+builds kiwipiepy and lingua (``on_starting``), and the workers inherit them.
 """
 from __future__ import annotations
 
@@ -22,8 +23,17 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
-worker_class = "gthread"
-threads = _settings.threads
+# asgi (default): gunicorn's asyncio worker reads each request whole, then Flask runs in a pool of
+# SUMMARIZER_THREADS threads (service/server.py): clients trickling headers or bodies hold no
+# thread. gthread: a thread reads each request itself (measured: 200 slow clients starve it).
+if _settings.server_worker == "asgi":
+    worker_class = "service.server.Worker"
+    wsgi_app = "service.asgi:app"
+    threads = 1  # the asyncio worker has no threads of its own; Flask's pool is sized in service/server.py
+else:
+    worker_class = "gthread"
+    wsgi_app = "service.wsgi:app"
+    threads = _settings.threads
 timeout = _settings.timeout_s
 graceful_timeout = _settings.graceful_timeout_s
 keepalive = _settings.keepalive_s
@@ -68,14 +78,25 @@ def _metrics_dir() -> Path | None:
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
-    """Start the multiprocess metrics from zero: files left by an earlier run (an emptyDir survives a
-    container restart) would be summed in, and a reused pid would inherit a dead worker's values."""
+    """Preload the read-only text state, then start the multiprocess metrics from zero: files left by
+    an earlier run (an emptyDir survives a container restart) would be summed in, and a reused pid
+    would inherit a dead worker's values."""
+    _preload_text()
     folder = _metrics_dir()
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink(missing_ok=True)
+
+
+def _preload_text() -> None:
+    """kiwipiepy's model and lingua's tables, built once here in the master before it forks: the
+    workers share them copy-on-write (PSS, bench.extractive) instead of building ~310 MB each. Only
+    models.text is touched: no torch, no CTranslate2 (they hang forked workers)."""
+    from models.text import preload_shared
+
+    preload_shared()
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
