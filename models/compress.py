@@ -508,8 +508,9 @@ def _quote_span(words: Sequence[Word], end_wi: int) -> int | None:
     return None
 
 
-def _drop_frame(words: list[Word]) -> list[Word] | None:
-    """The reported clause of "<clause>다고 (dates, places) 밝혔다" closed as a sentence, else None."""
+def _drop_frame(words: list[Word], quoted: bool = False) -> list[Word] | None:
+    """The reported clause of "<clause>다고 (dates, places) 밝혔다" closed as a sentence, or with
+    ``quoted`` the quotation of '"<sentence>"라고 말했다' without its marks; else None."""
     final = _final_ef(words)
     if final is None or final[0] == 0 or not _is_say_word(words[final[0]]):
         return None
@@ -519,19 +520,26 @@ def _drop_frame(words: list[Word]) -> list[Word] | None:
         for ti in range(len(toks) - 1, -1, -1):
             form, tag = toks[ti]
             if tag == "EC" and form in _KO_QUOTATIVE_EC:
+                if quoted:
+                    return None
                 if form in ("라고", "라며") and (not ti or toks[ti - 1][1] not in ("VCP", "VCN")):
                     return None  # '"..."라고' without a quotation particle: not a clause of its own
                 head = list(toks[:ti]) + [(_KO_QUOTATIVE_EC[form], "EF")]
                 return [*words[:wi], words[wi].changed(head, ".")]
             if tag == "JKQ":  # '"..."라고': the quotation itself is the clause
-                if ti == 0 or toks[ti - 1][1] != "SSC":
+                if not quoted or ti == 0 or toks[ti - 1][1] != "SSC":
                     return None
                 open_wi = _quote_span(words, wi)
                 if open_wi is None:
                     return None
                 inner = [*words[:wi], words[wi].changed(list(toks[: ti - 1]))]
                 if _final_ef(inner) is None:
-                    return None
+                    # '"...할 것"이라고': a quotation that ends in a noun is closed with 이다
+                    last = _last_content(inner)
+                    if last is None or form not in ("이라고", "라고") \
+                            or inner[last[0]].current()[last[1]][1] not in _KO_NOUNS:
+                        return None
+                    inner[-1] = inner[-1].changed(inner[-1].current() + [("이", "VCP"), ("다", "EF")])
                 ow = inner[open_wi]  # the opening quotation mark goes with the closing one
                 otoks = ow.current()
                 oi = max(i for i, (_, t) in enumerate(otoks) if t == "SSO")
@@ -693,15 +701,18 @@ def _opens_clause(rest: Sequence[Word]) -> bool:
     return _subject_in(rest, 14) is not None
 
 
-def _close_clause(toks: list[tuple[str, str]], ti: int) -> list[tuple[str, str]] | None:
-    """The morphemes before the connective ending at ``ti``, closed with a final ending."""
+def _close_clause(
+    toks: list[tuple[str, str]], ti: int, before: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]] | None:
+    """The morphemes before the connective ending at ``ti``, closed with a final ending;
+    ``before`` are the sentence's morphemes before this word (for "저렴하지 않다")."""
     head = toks[:ti]
     if not head:
         return None
     form, prev = head[-1][0], base_tag(head[-1][1])
     if prev == "VX" and form in ("않", "못하"):
         # a negation takes the main predicate's ending: "작동되지 않는다", "저렴하지 않다"
-        main = next((base_tag(t) for _, t in reversed(head[:-1]) if t in _KO_PREDICATE
+        main = next((base_tag(t) for _, t in reversed([*before, *head[:-1]]) if t in _KO_PREDICATE
                      and base_tag(t) != "VX"), "VV")
         prev = "VV" if main in ("VV", "XSV") else "VA"
     elif prev == "VX":
@@ -746,7 +757,8 @@ def _clause_options(words: list[Word]) -> list[list[Word]]:
             new_subject = _opens_clause(rest)
             if not (comma or after_quote or new_subject):
                 continue
-            closed = _close_clause(list(toks), ti) if not after_quote else None
+            before = [m for w in words[max(wi - 2, 0) : wi] for m in w.current()]
+            closed = _close_clause(list(toks), ti, before) if not after_quote else None
             if closed is not None and wi >= 1:
                 out.append([*words[:wi], words[wi].changed(closed, ".")])
             # after a quotation the next one is the speaker's too (its subject is inside it)
@@ -787,10 +799,10 @@ def _finished_once(tokens: Sequence[MorphLike], nominal: bool) -> bool:
 
 def ko_candidates(sent: KoSentence) -> list[tuple[list[Word], tuple[str, ...]]]:
     """Every compression of ``sent`` as (words, the drops made): the sentence itself, then each
-    combination of frame, date, parenthetical and attribution drops, each also cut to one clause
-    (the drop named "clause")."""
-    steps = (("frame", _drop_frame), ("dates", _drop_dates), ("glosses", _drop_parens),
-             ("attribution", _drop_according))
+    combination of the reporting frame ("frame"), the quotation frame ("quote"), report dates,
+    glosses and a leading attribution, each also cut to one clause ("clause")."""
+    steps = (("frame", _drop_frame), ("quote", lambda w: _drop_frame(w, quoted=True)),
+             ("dates", _drop_dates), ("glosses", _drop_parens), ("attribution", _drop_according))
     results: list[tuple[list[Word], tuple[str, ...]]] = [(sent.words, ())]
     frontier: list[tuple[list[Word], tuple[str, ...], int]] = [(sent.words, (), 0)]
     while frontier:
@@ -820,15 +832,17 @@ def compress_ko(
         return text
     sent = KoSentence.analyse(text, kiwi, morphs)
     seen: set[str] = set()
-    scored: list[tuple[int, int, str]] = []
+    scored: list[tuple[int, int, int, str]] = []
     for words, ops in ko_candidates(sent):
         out = sent.render(kiwi, words)
         if out in seen or len(out) > limit or len(out) < 8:
             continue
         seen.add(out)
-        scored.append((len(out), -len(ops), out))
+        # the reported clause rather than its frame ("...투입한다" over "...투입한다고 밝혔다"),
+        # then the longest, then the fewest drops
+        scored.append((int("frame" in ops), len(out), -len(ops), out))
     period = text.endswith((".", "!", "?"))
-    for _, _, out in sorted(scored, reverse=True):
+    for *_, out in sorted(scored, reverse=True):
         if not period and out.endswith(".") and not text.endswith("."):
             out = out[:-1]  # the source wrote no final period (common in Korean copy): add none
         if is_sentence_ko(out, kiwi) and is_balanced(out):

@@ -91,7 +91,9 @@ def _nominalize(words: list[Word]) -> list[Word] | None:
     out = list(words[:wi])
     noun_at: int | None = None  # the word that holds a verbal-noun predicate ("투입")
     last_form, last_tag = head[-1]
-    if last_tag == "XSV" and last_form in ("하", "되") and len(head) > 1 and head[-2][1] in ("NNG", "NNP"):
+    # a verbal noun of two syllables or more ("말했다" stays a verb: "말함")
+    if last_tag == "XSV" and last_form in ("하", "되") and len(head) > 1 and head[-2][1] in ("NNG", "NNP") \
+            and len(head[-2][0]) > 1:
         head = head[:-1]  # 투입하 -> 투입
         noun_at = wi
     elif last_tag == "VCP" and len(head) > 1:
