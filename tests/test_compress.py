@@ -1,0 +1,245 @@
+"""Sentence compression (models/compress.py): table-driven, every output checked for grammar.
+
+English outputs must pass the complete-clause check (``is_clause_en``: a subject before a
+finite verb, terminal punctuation, balanced brackets and quotes); Korean outputs must re-analyse
+with kiwipiepy as one finished sentence (``is_sentence_ko``). The sentences are the project's own.
+"""
+from __future__ import annotations
+
+import pytest
+
+from models.bullets import DEFAULT_MAX_CHARS
+from models.compress import (
+    compress_en,
+    compress_ko,
+    is_balanced,
+    is_clause_en,
+    is_sentence_ko,
+)
+from models.text import Morph
+
+
+@pytest.fixture(scope="module")
+def kiwi(engine):  # noqa: ANN001, ANN201 - the session engine's kiwipiepy, built once
+    return engine.splitter.kiwi
+
+
+def _check_en(out: str, limit: int) -> None:
+    assert len(out) <= limit
+    assert is_clause_en(out), out
+    assert "…" not in out and "..." not in out
+
+
+EN_CASES = [
+    # attribution at the end
+    ("A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged "
+     "from the city's hydroelectric grid, the operator said on Tuesday.", 140,
+     "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged "
+     "from the city's hydroelectric grid."),
+    # "according to ..." opening the sentence
+    ("According to the regional transport office, the new tram line between the harbour and the "
+     "university will carry about 40,000 passengers a day.", 140,
+     "The new tram line between the harbour and the university will carry about 40,000 passengers a day."),
+    # an age and an appositive, dropped as one run so the commas stay paired
+    ("Maria Lopez, 34, a nurse from Leeds who volunteers at the food bank, was named the winner of "
+     "the community award at a ceremony in the town hall.", 120,
+     "Maria Lopez was named the winner of the community award at a ceremony in the town hall."),
+    # a non-restrictive relative clause
+    ("The bridge, which was designed by a local firm and took four years to build, will open to "
+     "traffic in March after a final round of safety checks.", 120,
+     "The bridge will open to traffic in March after a final round of safety checks."),
+    # a parenthetical
+    ("The museum (founded in 1887 by a group of merchants) has reopened after a two-year renovation "
+     "that cost the city more than 12 million pounds.", 120,
+     "The museum has reopened after a two-year renovation that cost the city more than 12 million pounds."),
+    # a leading subordinate clause
+    ("Although the council had warned for months that the budget was too tight, the mayor approved "
+     "the new stadium plan without a public consultation.", 100,
+     "The mayor approved the new stadium plan without a public consultation."),
+    # an attribution opening the sentence ("Police said ...")
+    ("Police said the driver of the delivery van was taken to hospital with minor injuries after the "
+     "collision on the ring road near the station.", 130,
+     "The driver of the delivery van was taken to hospital with minor injuries after the collision "
+     "on the ring road near the station."),
+    # an aside between dashes
+    ("The company's chief executive -- a former investment banker who joined the firm in 2019 -- "
+     "announced that the factory would close by the end of the year.", 120,
+     "The company's chief executive announced that the factory would close by the end of the year."),
+    # a time adverbial
+    ("The orchestra performed the new symphony for the first time on Saturday evening in front of a "
+     "sold-out audience at the restored concert hall.", 125,
+     "The orchestra performed the new symphony for the first time in front of a sold-out audience at "
+     "the restored concert hall."),
+    # a trailing participial clause
+    ("The storm knocked out power to more than 20,000 homes across the region, leaving many families "
+     "without heating during the coldest night of the year.", 100,
+     "The storm knocked out power to more than 20,000 homes across the region."),
+    # a second verb phrase
+    ("The club president refuted the claims about the coach and said he was impressed with how the "
+     "team had performed in a very difficult season.", 100,
+     "The club president refuted the claims about the coach."),
+    # a second clause after ", but"
+    ("The research team tested the vaccine on 3,000 volunteers in six countries, but the results will "
+     "not be published until the end of next year.", 100,
+     "The research team tested the vaccine on 3,000 volunteers in six countries."),
+    # a trailing clause without a comma ("while ...")
+    ("Officials confirmed that the airport will remain closed for at least two more days while "
+     "engineers inspect the damaged runway and the control tower.", 100,
+     "Officials confirmed that the airport will remain closed for at least two more days."),
+    # a leading phrase and the aside after it, together
+    ("In 2010, the farmer, who had never left his village, travelled to the capital to receive an "
+     "award for his work on drought-resistant seeds.", 100,
+     "The farmer travelled to the capital to receive an award for his work on drought-resistant seeds."),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), EN_CASES)
+def test_compress_en(text: str, limit: int, expected: str) -> None:
+    assert len(text) > limit  # every case needs compressing
+    out = compress_en(text, limit)
+    assert out == expected
+    _check_en(out, limit)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        # the last of a list of verb phrases is not a clause of its own: never "... cut fuel duty."
+        ("The government raised the minimum wage by six per cent, cut fuel duty for small businesses "
+         "and extended free school meals to every primary pupil.", 100),
+        # dropping "An Oregon couple announced" would leave "They are ..." without its referent
+        ("An Oregon couple announced they are expecting their third child in a video set to the theme "
+         "song of a popular nineties television sitcom.", 100),
+        # a list of noun phrases has nothing a reader does not need
+        ("The committee includes representatives of the unions, the employers, the city council and "
+         "the two universities that share the science park.", 100),
+    ],
+)
+def test_compress_en_none_rather_than_a_cut(text: str, limit: int) -> None:
+    assert compress_en(text, limit) is None
+
+
+def test_compress_en_keeps_a_fitting_sentence_as_is() -> None:
+    text = "The plan starts next year, officials said."
+    assert compress_en(text, DEFAULT_MAX_CHARS["en"]) == text
+
+
+def test_compress_en_never_ends_an_aside_run_halfway() -> None:
+    # "Roach, 26, from London gave up" would be the result of dropping only the relative clause
+    text = ("Triathlete Charlotte Roach, 26, from London, who nearly died in a horror crash, gave up "
+            "ordinary clothes for Lent to raise money for the charity that saved her life.")
+    assert compress_en(text, 140) == (
+        "Triathlete Charlotte Roach gave up ordinary clothes for Lent to raise money for the charity "
+        "that saved her life."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("The plan starts next year.", True),
+        ("Officials said the plan would start next year.", True),
+        ("He has left.", True),
+        ("The mayor's plan, a $40m scheme for the harbour.", False),  # no finite verb
+        ("The plan starts next year", False),  # no terminal punctuation
+        ("the plan starts next year.", False),  # starts mid-sentence
+        ("The plan (which starts next year.", False),  # dangling bracket
+        ('He said "the plan starts next year.', False),  # dangling quote
+        ("Plans.", False),
+    ],
+)
+def test_is_clause_en(text: str, ok: bool) -> None:
+    assert is_clause_en(text) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("The city’s plan (approved) starts.", True),
+        ("The drivers' union said 'no'.", True),
+        ("The plan (approved starts.", False),
+        ("He said 'the plan starts.", False),
+        ("“무단 전재”를 금지한다", True),
+        ("“무단 전재를 금지한다", False),
+    ],
+)
+def test_is_balanced(text: str, ok: bool) -> None:
+    assert is_balanced(text) is ok
+
+
+KO_CASES = [
+    # a reporting frame: the reported clause, closed as a finished sentence
+    ("서울시가 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입한다고 12일 밝혔다", 45,
+     "서울시가 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입한다"),
+    # a leading attribution ("...에 따르면")
+    ("통계청에 따르면 지난달 반도체 수출은 작년 같은 달보다 12% 늘어 역대 최대치를 기록했다", 45,
+     "지난달 반도체 수출은 작년 같은 달보다 12% 늘어 역대 최대치를 기록했다"),
+    # a parenthetical gloss
+    ("한빛전자(대표 김민수)는 이날 경기 수원시 본사에서 차세대 저전력 메모리 반도체 시제품을 공개했다", 50,
+     "한빛전자는 이날 경기 수원시 본사에서 차세대 저전력 메모리 반도체 시제품을 공개했다"),
+    # the first of two clauses, closed with a final ending by Kiwi.join
+    ("시는 지난 12일 주민 설명회를 열었고, 주민 200여 명이 참석해 소음 대책에 대한 질문을 쏟아냈다", 30,
+     "시는 지난 12일 주민 설명회를 열었다"),
+    # a negation closed like its verb ...
+    ("새 장비는 산소 농도가 낮은 환경에서는 작동되지 않으며, 연구진은 내년까지 이 문제를 해결할 계획이다", 35,
+     "새 장비는 산소 농도가 낮은 환경에서는 작동되지 않는다"),
+    # ... or like its adjective
+    ("이 약은 값이 저렴하지 않으며, 보험 적용 대상에서도 빠져 환자 부담이 크다는 지적이 나온다", 30,
+     "이 약은 값이 저렴하지 않다"),
+    # two quotations: the speaker and the second one
+    ('김 연구원은 "실험 결과가 예상보다 좋았다"며 "내년에는 동물 실험을 시작할 수 있을 것"이라고 말했다', 50,
+     '김 연구원은 "내년에는 동물 실험을 시작할 수 있을 것"이라고 말했다'),
+    # a connective followed by a new topic ("추출 효율은") joins two clauses
+    ("연구팀은 바닷물에서 리튬을 추출하는 새로운 막을 개발했으며 추출 효율은 기존 방식의 세 배에 이른다", 40,
+     "연구팀은 바닷물에서 리튬을 추출하는 새로운 막을 개발했다"),
+    # a report date and a quotation frame
+    ('박 교수는 지난 3일 기자간담회에서 "새 배터리는 기존 제품보다 충전 속도가 두 배 빠르다"라고 말했다.', 48,
+     "박 교수는 기자간담회에서 새 배터리는 기존 제품보다 충전 속도가 두 배 빠르다."),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), KO_CASES)
+def test_compress_ko(kiwi, text: str, limit: int, expected: str) -> None:  # noqa: ANN001
+    assert len(text) > limit
+    out = compress_ko(text, limit, kiwi)
+    assert out == expected
+    assert len(out) <= limit
+    assert is_sentence_ko(out, kiwi), out
+    assert "…" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        # no sentence at all: nothing grammatical fits (never a cut at a word)
+        ("가나다라 마바사아 자차카타 파하가나 다라마바 사아자차 카타파하 가나다라 마바사아 자차카타", 40),
+        # "수집하고" joins two verbs inside a noun's modifier, not two clauses: no cut there
+        ("이번 연구 결과는 식물 뿌리가 빛을 포함한 다양한 외부 환경 정보를 수집하고 적절하게 반응한다는 사실을 "
+         "밝혀냄으로써 가설 검증에 기여할 것으로 기대된다", 60),
+        # the reported clause alone is still too long: None, never "...투입할 계획이"
+        ("정부는 반도체 산업에 1조 2천억 원을 투입할 계획이라고 밝혔다", 30),
+    ],
+)
+def test_compress_ko_none_rather_than_a_cut(kiwi, text: str, limit: int) -> None:  # noqa: ANN001
+    assert compress_ko(text, limit, kiwi) is None
+
+
+def test_compress_ko_uses_given_morphemes_and_checks_them(kiwi) -> None:  # noqa: ANN001
+    text = "서울시가 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입한다고 12일 밝혔다"
+    expected = compress_ko(text, 45, kiwi)
+    morphs = [Morph(t.form, t.tag, t.start, t.start + t.len) for t in kiwi.tokenize(text)]
+    assert compress_ko(text, 45, kiwi, morphs) == expected
+    # morphemes of another text are not trusted: the sentence is analysed again
+    other = [Morph(t.form, t.tag, t.start, t.start + t.len) for t in kiwi.tokenize("정부는 새 정책을 발표했다")]
+    assert compress_ko(text, 45, kiwi, other) == expected
+
+
+def test_compress_ko_at_the_production_limit(kiwi) -> None:  # noqa: ANN001
+    limit = DEFAULT_MAX_CHARS["ko"]
+    assert limit == 100
+    text = ("한국과학기술연구원은 치매 연구단 김영수 박사팀이 뇌종양 세포의 표면에서 과발현하는 단백질이 "
+            "암의 전이를 조절하는 기능이 있다는 사실을 동물 실험으로 처음 규명했다고 13일 서울 본원에서 밝혔다")
+    assert len(text) > limit
+    out = compress_ko(text, limit, kiwi)
+    assert out is not None and len(out) <= limit
+    assert out.endswith("처음 규명했다") and is_sentence_ko(out, kiwi)
