@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import asdict
 from typing import Any, Protocol
+
+from prometheus_client import Counter
 
 from .bullets import Bullet
 from .metrics import observe_cache
@@ -20,6 +23,41 @@ from .pipeline import Engine, SummarizeRequest, SummaryResult
 from .text import Detection, Sentence
 
 CACHE_VERSION = "1"
+log = logging.getLogger("models.cache")
+SHARED_STORE_ERRORS = Counter(
+    "summarizer_shared_store_errors_total",
+    "Calls to Redis (cache, ratelimit) or the shared rate-limit file that failed; the service went on without",
+    ["component"],
+)
+
+
+class StoreHealth:
+    """Counts failed calls to a shared store in ``summarizer_shared_store_errors_total`` and logs an
+    outage once per process: an error at its first failure, a warning when the store answers again."""
+
+    def __init__(self, component: str, what: str) -> None:
+        self.component = component
+        self.what = what
+        self.failures = 0  # in the current outage
+        self._lock = threading.Lock()
+        SHARED_STORE_ERRORS.labels(component=component)  # listed in /metrics at 0 before any failure
+
+    def failed(self, err: Exception) -> None:
+        SHARED_STORE_ERRORS.labels(component=self.component).inc()
+        with self._lock:
+            self.failures += 1
+            first = self.failures == 1
+        if first:
+            log.error("%s unavailable (%s: %s); going on without it until it answers again",
+                      self.what, type(err).__name__, err, extra={"component": self.component})
+
+    def ok(self) -> None:
+        if self.failures:  # unlocked read first: the common path takes no lock
+            with self._lock:
+                failures, self.failures = self.failures, 0
+            if failures:
+                log.warning("%s answers again after %d failed call(s)", self.what, failures,
+                            extra={"component": self.component})
 
 
 class Cache(Protocol):
@@ -63,14 +101,17 @@ class RedisCache:
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.ttl_s = ttl_s
         self.prefix = prefix
+        self.health = StoreHealth("cache", what="the Redis result cache")
 
     def get(self, key: str) -> str | None:
         import redis
 
         try:
             value = self._client.get(self.prefix + key)
-        except redis.RedisError:
+        except redis.RedisError as err:
+            self.health.failed(err)
             return None
+        self.health.ok()
         return value.decode("utf-8") if value is not None else None
 
     def set(self, key: str, value: str) -> None:
@@ -78,8 +119,10 @@ class RedisCache:
 
         try:
             self._client.set(self.prefix + key, value.encode("utf-8"), ex=self.ttl_s)
-        except redis.RedisError:
-            pass
+        except redis.RedisError as err:
+            self.health.failed(err)
+            return
+        self.health.ok()
 
     def ping(self) -> bool:
         return bool(self._client.ping())

@@ -72,6 +72,8 @@ class Settings:
     api_keys_file: str = ""  # lines of salt$sha256(salt+key)
     rate_limit_per_minute: int = 0  # per key, or per client address without keys; 0: off
     rate_limit_redis_url: str = ""
+    # comma-separated proxy addresses/networks whose X-Forwarded-For names the client; empty: none
+    trusted_proxies: str = ""
     max_inflight: int = 0  # engine calls at once per worker; 0: 2 x threads
     request_timeout_s: float = 60.0
     batch_max_items: int = 16
@@ -103,6 +105,9 @@ class Settings:
             (self.threads >= 1, "SUMMARIZER_THREADS must be at least 1"),
             (self.read_timeout_s > 0, "SUMMARIZER_READ_TIMEOUT_S must be more than 0"),
             (self.server_worker in ("asgi", "gthread"), "SUMMARIZER_SERVER_WORKER must be asgi or gthread"),
+            (_networks_ok(self.trusted_proxies),
+             f"SUMMARIZER_TRUSTED_PROXIES={self.trusted_proxies!r} must be comma-separated addresses or "
+             "networks (10.0.0.0/8)"),
             (self.max_body_bytes >= 1024, "SUMMARIZER_MAX_BODY_BYTES must be at least 1024"),
             (self.max_text_chars >= 100, "SUMMARIZER_MAX_TEXT_CHARS must be at least 100"),
             (self.max_html_bytes >= 1024, "SUMMARIZER_MAX_HTML_BYTES must be at least 1024"),
@@ -154,6 +159,18 @@ def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
     except (OSError, ValueError):
         pass
     return max(1, cpus)
+
+
+def _networks_ok(value: str) -> bool:
+    import ipaddress
+
+    try:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

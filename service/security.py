@@ -3,14 +3,21 @@
 Keys: ``SUMMARIZER_API_KEYS`` (comma-separated) and/or ``SUMMARIZER_API_KEYS_FILE`` (one
 ``salt$sha256(salt + key)`` per line, so the file holds no usable key). Sent as
 ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``; compared in constant time.
-Rate limits: a fixed window per key (or per client address without keys), in memory, or in Redis
-when several replicas must share the count.
+Rate limits: a fixed one-minute window per key (or per client address without keys), counted in
+Redis when ``SUMMARIZER_RATE_LIMIT_REDIS_URL`` is set (shared by replicas), else in a SQLite file in
+the server's multiprocess folder (shared by its workers), else in memory (one process: tests, the
+Flask dev server). The client address is the TCP peer, or, when the peer is one of
+``SUMMARIZER_TRUSTED_PROXIES``, the nearest untrusted address in ``X-Forwarded-For``.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import logging
 import math
+import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -18,8 +25,13 @@ from typing import Protocol
 
 from flask import Flask, Response, g, request
 
+from models.cache import StoreHealth
+
 from .config import Settings
 from .errors import error_response
+
+log = logging.getLogger("service.security")
+SHARED_LIMITER_FILE = "ratelimit.sqlite3"  # in PROMETHEUS_MULTIPROC_DIR, the serve command's per-server folder
 
 OPEN_PREFIXES = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/static", "/favicon")
 
@@ -102,6 +114,56 @@ class MemoryRateLimiter:
         return None
 
 
+class SharedFileRateLimiter:
+    """Fixed one-minute windows counted in a SQLite file that every worker of one server opens.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per request: SQLite's lock makes the
+    count exact across processes. The file lives in the server's own folder (tmpfs in the pod),
+    without fsync: counts are worth nothing after the server stops. Old windows are deleted as
+    the minute turns. An SQLite error fails open, logged once per outage, like Redis.
+    """
+
+    def __init__(self, path: str | Path, per_minute: int, window_s: int = 60) -> None:
+        self.path = str(path)
+        self.limit = per_minute
+        self.window = window_s
+        self._local = threading.local()
+        self._last_window = 0
+        self._health = StoreHealth("ratelimit-file", what="the shared rate-limit file")
+        with self._connect() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS hits (who TEXT NOT NULL, win INTEGER NOT NULL, "
+                         "count INTEGER NOT NULL, PRIMARY KEY (who, win)) WITHOUT ROWID")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            self._local.conn = conn
+        return conn
+
+    def hit(self, who: str) -> float | None:
+        now = time.time()
+        window = int(now // self.window)
+        try:
+            conn = self._connect()
+            count = conn.execute(
+                "INSERT INTO hits (who, win, count) VALUES (?, ?, 1) "
+                "ON CONFLICT (who, win) DO UPDATE SET count = count + 1 RETURNING count", (who, window),
+            ).fetchone()[0]
+            if window != self._last_window:  # once a minute per worker: drop finished windows
+                self._last_window = window
+                conn.execute("DELETE FROM hits WHERE win < ?", (window,))
+        except sqlite3.Error as err:
+            self._health.failed(err)
+            return None
+        self._health.ok()
+        if count > self.limit:
+            return (window + 1) * self.window - now
+        return None
+
+
 class RedisRateLimiter:
     """Fixed windows shared by replicas: INCR + EXPIRE on a per-window key."""
 
@@ -111,6 +173,7 @@ class RedisRateLimiter:
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.limit = per_minute
         self.window = window_s
+        self._health = StoreHealth("ratelimit", what="rate limits")
 
     def hit(self, who: str) -> float | None:
         import redis
@@ -123,20 +186,67 @@ class RedisRateLimiter:
             pipe.incr(key)
             pipe.expire(key, self.window + 1)
             count = int(pipe.execute()[0])
-        except redis.RedisError:
+        except redis.RedisError as err:
+            self._health.failed(err)
             return None  # fail open: the limiter being down must not take the service down
+        self._health.ok()
         if count > self.limit:
             return (window + 1) * self.window - now
         return None
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_proxies(value: str) -> list[Network]:
+    """``SUMMARIZER_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8``)."""
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: list[Network]) -> str:
+    """The client's address: the TCP peer, unless the peer is a trusted proxy; then the rightmost
+    address of ``X-Forwarded-For`` that is not a trusted proxy (the ones to its right were added by
+    our own proxies; anything to its left the client could have written itself)."""
+    def is_trusted(addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in trusted)
+
+    address = peer or "unknown"
+    if not trusted or not forwarded_for or not is_trusted(address):
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        if not hop:
+            continue
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address  # a garbled header: keep the last address we know to be real
+        address = hop
+        if not is_trusted(hop):
+            break
+    return address
+
+
+def make_limiter(settings: Settings) -> RateLimiter | None:
+    """The rate limiter for ``settings``: Redis, else the server-wide file, else this process's memory."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    if settings.rate_limit_redis_url:
+        return RedisRateLimiter(settings.rate_limit_redis_url, settings.rate_limit_per_minute)
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # read once, at start-up
+    if folder and os.path.isdir(folder):
+        return SharedFileRateLimiter(Path(folder, SHARED_LIMITER_FILE), settings.rate_limit_per_minute)
+    return MemoryRateLimiter(settings.rate_limit_per_minute)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     """Install the key check and the rate limit on the v1 API."""
     keys = KeyStore.from_settings(settings)
-    limiter: RateLimiter | None = None
-    if settings.rate_limit_per_minute > 0:
-        limiter = (RedisRateLimiter(settings.rate_limit_redis_url, settings.rate_limit_per_minute)
-                   if settings.rate_limit_redis_url else MemoryRateLimiter(settings.rate_limit_per_minute))
+    limiter = make_limiter(settings)
+    trusted = parse_proxies(settings.trusted_proxies)
     app.extensions["summarizer.keys"] = keys
     app.extensions["summarizer.ratelimit"] = limiter
 
@@ -144,7 +254,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     def _guard() -> Response | None:
         if not _protected(request.path):
             return None
-        who = f"ip:{request.remote_addr}"
+        who = f"ip:{client_address(request.remote_addr, request.headers.get('X-Forwarded-For'), trusted)}"
         if keys is not None:
             key = _presented_key()
             if key is None:

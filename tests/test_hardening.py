@@ -182,3 +182,207 @@ def test_hostile_input_never_500_or_hangs(client, name: str, body, statuses: set
             assert "<" not in bullet["text"]
             for src in bullet["sources"]:
                 assert text[src["start"] : src["end"]] == src["sentence"]
+
+
+# --- floods at the limits (issue 13, item 2): bounded work and bounded answers --------------------
+
+
+def test_key_flood_lists_at_most_ten_problems(client) -> None:
+    from service.api import MAX_LISTED_ERRORS
+
+    body = "{" + ",".join(f'"k{i}": 1' for i in range(5000)) + ', "text": "The plan starts."}'
+    err = _shape(client.post("/v1/summarize", data=body, content_type="application/json"), 422)
+    assert len(err["details"]["errors"]) == MAX_LISTED_ERRORS == 10
+    assert err["message"].endswith("; and 4990 more problem(s)") and err["message"].count("Extra inputs") == 10
+
+
+def test_duplicate_key_flood_names_ten_and_counts_the_rest(client) -> None:
+    body = "{" + ",".join(f'"d{i % 30}": 1' for i in range(3000)) + "}"
+    err = _shape(client.post("/v1/summarize", data=body, content_type="application/json"), 400)
+    assert err["details"]["duplicate_key_count"] == 30 and len(err["details"]["duplicate_keys"]) == 10
+    assert err["message"].endswith("and 20 more")
+    one = _shape(client.post("/v1/summarize", data='{"text": "a", "text": "b"}', content_type="application/json"), 400)
+    assert one["message"] == "duplicate key(s) in JSON object: text"
+
+
+def test_duplicate_detection_is_linear() -> None:
+    """Counted, not timed: the check touches each key a constant number of times (it was keys.count(k)
+    per key, 10^10 steps for 100,000 keys)."""
+    from service import api
+
+    class CountingStr(str):
+        hashes = 0
+
+        def __hash__(self) -> int:
+            CountingStr.hashes += 1
+            return str.__hash__(self)
+
+    for n in (1_000, 10_000):
+        CountingStr.hashes = 0
+        pairs = [(CountingStr(f"k{i}"), i) for i in range(n)] + [(CountingStr("k0"), 0)]
+        with pytest.raises(api.ApiError):
+            api._reject_duplicates(pairs)
+        assert CountingStr.hashes <= 4 * (n + 1)
+
+
+# --- client address behind proxies and shared rate limits (item 3) ----------------------------------
+
+PROXY_CASES = [
+    ("no proxies trusted: the peer", "10.0.0.5", "1.2.3.4", "", "10.0.0.5"),
+    ("trusted peer: the forwarded client", "10.0.0.5", "1.2.3.4", "10.0.0.0/8", "1.2.3.4"),
+    ("untrusted peer: its header is ignored", "8.8.8.8", "1.2.3.4", "10.0.0.0/8", "8.8.8.8"),
+    ("spoofed left part ignored", "10.0.0.5", "6.6.6.6, 1.2.3.4", "10.0.0.0/8", "1.2.3.4"),
+    ("chain of trusted proxies", "10.0.0.5", "1.2.3.4, 10.1.1.1, 10.2.2.2", "10.0.0.0/8", "1.2.3.4"),
+    ("all hops trusted: the leftmost", "10.0.0.5", "10.3.3.3, 10.1.1.1", "10.0.0.0/8", "10.3.3.3"),
+    ("garbled hop: the last real address", "10.0.0.5", "1.2.3.4, not-an-ip", "10.0.0.0/8", "10.0.0.5"),
+    ("no header", "10.0.0.5", None, "10.0.0.0/8", "10.0.0.5"),
+    ("IPv6 proxy", "::1", "2001:db8::7", "::1,127.0.0.1", "2001:db8::7"),
+]
+
+
+@pytest.mark.parametrize(("name", "peer", "xff", "trusted", "expected"), PROXY_CASES, ids=[c[0] for c in PROXY_CASES])
+def test_client_address(name: str, peer: str, xff: str | None, trusted: str, expected: str) -> None:
+    from service.security import client_address, parse_proxies
+
+    assert client_address(peer, xff, parse_proxies(trusted)) == expected
+
+
+def test_trusted_proxies_key_the_rate_limit_by_forwarded_client(settings: Settings, engine: Engine) -> None:
+    s = replace(settings, rate_limit_per_minute=1, trusted_proxies="127.0.0.1")
+    client = create_app(s, engine=engine).test_client()
+    behind = {"REMOTE_ADDR": "127.0.0.1"}
+    assert client.get("/v1/models", environ_base=behind, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
+    assert client.get("/v1/models", environ_base=behind, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 200
+    assert client.get("/v1/models", environ_base=behind, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 429
+    # off by default: the header cannot buy a client a fresh budget
+    plain = create_app(replace(settings, rate_limit_per_minute=1), engine=engine).test_client()
+    assert plain.get("/v1/models", headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
+    assert plain.get("/v1/models", headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 429
+
+
+def test_bad_trusted_proxies_setting_is_named() -> None:
+    from service.config import SettingsError
+
+    with pytest.raises(SettingsError, match="SUMMARIZER_TRUSTED_PROXIES"):
+        Settings.from_env({"SUMMARIZER_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"})
+
+
+def _hit_many(path: str, limit: int, n: int, out) -> None:  # noqa: ANN001 - a multiprocessing queue
+    from service.security import SharedFileRateLimiter
+
+    limiter = SharedFileRateLimiter(path, limit)
+    out.put(sum(limiter.hit("ip:1.2.3.4") is None for _ in range(n)))
+
+
+def test_file_rate_limit_is_exact_across_processes(tmp_path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    path = str(tmp_path / "rl.sqlite3")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_hit_many, args=(path, 50, 40, out)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    allowed = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(30)
+    if int(time.time()) % 60 >= 58:  # the window may have turned during the test
+        pytest.skip("ran across a minute boundary")
+    assert sum(allowed) == 50  # 160 hits from 4 processes, exactly the limit let through
+
+
+def test_store_outage_logged_once_and_counted(caplog) -> None:
+    from prometheus_client import REGISTRY
+
+    from models.cache import RedisCache
+
+    def errors(component: str) -> float:
+        return REGISTRY.get_sample_value("summarizer_shared_store_errors_total", {"component": component}) or 0.0
+
+    before_rl, before_cache = errors("ratelimit"), errors("cache")
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", 1)
+    cache = RedisCache("redis://127.0.0.1:1/0")
+    with caplog.at_level("WARNING"):
+        assert [limiter.hit("x") for _ in range(3)] == [None] * 3  # fails open
+        assert cache.get("k") is None
+        cache.set("k", "v")
+    assert errors("ratelimit") - before_rl == 3 and errors("cache") - before_cache == 2
+    lines = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(lines) == 2, lines  # one per store, not one per call
+    assert any("rate limits" in m for m in lines) and any("result cache" in m for m in lines)
+
+
+def test_store_recovery_is_logged(caplog) -> None:
+    from models.cache import StoreHealth
+
+    health = StoreHealth("cache", what="the Redis result cache")
+    with caplog.at_level("WARNING"):
+        health.failed(ConnectionError("down"))
+        health.failed(ConnectionError("down"))
+        health.ok()
+        health.ok()
+        health.failed(ConnectionError("down again"))
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("unavailable" in m for m in messages) == 2  # two outages
+    assert sum("answers again after 2 failed call(s)" in m for m in messages) == 1
+
+
+# --- errors in words (item 5) ---------------------------------------------------------------------
+
+
+def test_metrics_has_one_charset(client) -> None:
+    resp = client.get("/metrics")
+    assert resp.headers["Content-Type"].count("charset") == 1
+
+
+def test_readyz_does_not_show_the_load_error(settings: Settings, caplog) -> None:
+    from service.runtime import EngineHolder
+
+    def broken() -> Engine:
+        raise RuntimeError("/secret/path/model.bin: checksum mismatch")
+
+    holder = EngineHolder(broken)
+    with caplog.at_level("ERROR"), pytest.raises(RuntimeError):
+        holder.load()
+    assert holder.state == "failed" and "/secret" not in (holder.public_error or "")
+    assert "see the server log" in (holder.public_error or "")
+    record = next(r for r in caplog.records if r.getMessage() == "engine failed to load")
+    assert record.worker_pid > 0 and "checksum mismatch" in (record.exc_text or "")
+
+
+def test_bad_log_level_is_named() -> None:
+    from service.config import SettingsError
+
+    with pytest.raises(SettingsError, match="SUMMARIZER_LOG_LEVEL='LOUD'"):
+        Settings.from_env({"SUMMARIZER_LOG_LEVEL": "LOUD"})
+    assert Settings.from_env({"SUMMARIZER_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+
+
+CLI_MISTAKES = [
+    ("summarize a missing file", ["summarize", "/nonexistent/a.txt"], None, {},
+     "error: /nonexistent/a.txt: no such file"),
+    ("summarize a folder", ["summarize", "/"], None, {}, "error: /: is a folder, not a file"),
+    ("summarize empty stdin", ["summarize", "-"], b"  \n", {}, "error: standard input is empty"),
+    ("summarize non-UTF-8 stdin", ["summarize", "-"], b"\xff\xfe abc", {}, "error: standard input: not UTF-8 text"),
+    ("batch a missing input", ["batch", "/nonexistent/in.jsonl", "/tmp/out.jsonl"], None, {},
+     "error: /nonexistent/in.jsonl: no such file"),
+    ("batch zero workers", ["batch", "README.md", "/tmp/out.jsonl", "--workers", "0"], None, {},
+     "error: --workers must be at least 1"),
+    ("bad flag value", ["summarize", "-", "--max-bullets", "99"], b"x", {}, "invalid choice: 99"),
+    ("bad log level", ["serve"], None, {"SUMMARIZER_LOG_LEVEL": "LOUD"}, "error: SUMMARIZER_LOG_LEVEL='LOUD'"),
+]
+
+
+@pytest.mark.parametrize(("name", "argv", "stdin", "env", "expected"), CLI_MISTAKES, ids=[c[0] for c in CLI_MISTAKES])
+def test_cli_user_mistakes_in_words(name: str, argv: list[str], stdin: bytes | None, env: dict, expected: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "service", *argv], cwd=root, input=stdin or b"",
+                          env={**os.environ, "PYTHONPATH": str(root), **env}, capture_output=True, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert expected in err and "Traceback" not in err
