@@ -1,0 +1,297 @@
+"""Cross-validated tuning of the extractive ranker's weights on the dev sets.
+
+    python -m bench.tune --eval ../shared/eval [--folds 5] [--lang en|ko]
+
+Every article is split, filtered and analysed once through the pipeline's own steps
+(``Engine.ranking_features``); each weight setting on a small grid then only re-scores, picks
+(``pick_best_first``) and shapes bullets (``Engine.extractive_bullets``), and is scored with the
+functions of the project's scorer (``score.py`` beside the data: the same ROUGE scorers and the
+same ``picked`` rule), beside Lead-3 computed once per article.
+
+k-fold cross-validation: for each fold the setting with the best *smoothed* objective on the
+other folds (its own objective averaged with its grid neighbours', so a plateau beats a lone
+peak) is chosen and scored on the held-out fold; the table reports the held-out mean and the
+spread (min..max) across folds for each data set. The data is read where it lies and never
+copied into the repository.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import ModuleType
+
+from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
+
+from models import Engine
+from models.extractive import RankWeights, pick_best_first, sentence_scores
+from models.pipeline import DEFAULT_WEIGHTS, SPARE_CANDIDATES
+
+# The data sets, by language. CNN/DM = the English rows of dev.jsonl plus dev_cnndm.jsonl (both
+# CNN/DailyMail with highlights); BBC = dev_bbc.jsonl (extractive references).
+SETS = {
+    "en": {"cnndm": [("dev.jsonl", "en"), ("dev_cnndm.jsonl", "en")], "bbc": [("dev_bbc.jsonl", "en")]},
+    "ko": {"ko": [("dev.jsonl", "ko")]},
+}
+
+GRID = {
+    "en": {
+        "position": [0.0, 0.5, 1.0, 2.0, 4.0],
+        "position_decay": [2.0, 4.0, 8.0],
+        "title": [0.0, 0.5, 1.0],
+        "redundancy": [0.3, 0.7],
+        "quote": [0.0, 0.5, 1.0],
+    },
+    "ko": {
+        "position": [0.0, 0.5, 1.0, 2.0],
+        "position_decay": [2.0, 4.0, 8.0],
+        "title": [0.0, 0.5, 1.0],
+        "redundancy": [0.3, 0.7],
+    },
+}
+
+
+def load_scorer(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("eval_score", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@dataclass
+class Article:
+    row: dict
+    dataset: str
+    cands: list = field(default_factory=list)
+    features: object = None
+    lead3: dict = field(default_factory=dict)  # metric -> value
+    cache: dict = field(default_factory=dict)  # picked indices -> metrics
+    by_weights: dict = field(default_factory=dict)  # weights -> metrics
+    ref_tokens: list = field(default_factory=list)
+
+
+def read_rows(eval_dir: Path, lang: str) -> list[tuple[str, dict]]:
+    rows = []
+    for name, parts in SETS[lang].items():
+        for fname, row_lang in parts:
+            with open(eval_dir / fname, encoding="utf-8") as f:
+                rows += [(name, r) for r in map(json.loads, f) if r["lang"] == row_lang]
+    return rows
+
+
+class Harness:
+    def __init__(self, eval_dir: Path, lang: str, max_bullets: int = 3) -> None:
+        self.lang = lang
+        self.k = max_bullets
+        self.score = load_scorer(eval_dir / "score.py")
+        self.engine = Engine()
+        self.engine.warm_up()
+        self.rouge = self.score._SCORERS[(lang, "main")]
+        self.pick_tok = self.score._PICK_TOK[lang]
+        self.articles: list[Article] = []
+        self._tok_cache: dict[str, list[str]] = {}
+        self._ref_cache: dict[str, list[Counter]] = {}
+        self._pick_cache: dict[str, list[str]] = {}
+        for name, row in read_rows(eval_dir, lang):
+            sents = self.engine.splitter.split(row["text"], lang)
+            cands, feats = self.engine.ranking_features(sents, lang, row.get("title"))
+            art = Article(row, name, cands, feats)
+            art.ref_tokens = self.rouge._tokenizer.tokenize(row["reference"])
+            art.lead3 = self.metrics(row, self.score.lead3_sentences(row), art.ref_tokens)
+            self.articles.append(art)
+
+    def metrics(self, row: dict, bullets: Sequence[str], ref_tokens: list | None = None) -> dict[str, float]:
+        """R1/R2 exactly as score.py computes them (its scorer's tokens; a tokenizer that drops
+        non-word characters gives the joined text's tokens as the bullets' tokens in turn)."""
+        ref = ref_tokens if ref_tokens is not None else self.rouge._tokenizer.tokenize(row["reference"])
+        hyp = [t for b in bullets for t in self._tokens(b)]
+        out = {"bullets": float(len(bullets))}
+        for n in (1, 2):
+            out[f"rouge{n}"] = 100 * _score_ngrams(_create_ngrams(ref, n), _create_ngrams(hyp, n)).fmeasure
+        refs = self._ref_counters(row)
+        if refs:
+            # score.py's rule (_picked): PICK_SHARE of the bullet's tokens, as a multiset, in one sentence
+            n = 0
+            for b in bullets:
+                bt = Counter(self._pick_tokens(b))
+                size = sum(bt.values())
+                if size and any(sum((bt & r).values()) >= self.score.PICK_SHARE * size for r in refs):
+                    n += 1
+            out["picked"] = float(n)
+        return out
+
+    def _ref_counters(self, row: dict) -> list[Counter]:
+        key = row["id"]
+        if key not in self._ref_cache:
+            refs = self.score.reference_sentences(row) or []
+            self._ref_cache[key] = [Counter(self.pick_tok.tokenize(s)) for s in refs]
+        return self._ref_cache[key]
+
+    def _pick_tokens(self, text: str) -> list[str]:
+        if text not in self._pick_cache:
+            self._pick_cache[text] = self.pick_tok.tokenize(text)
+        return self._pick_cache[text]
+
+    def _tokens(self, text: str) -> list[str]:
+        if text not in self._tok_cache:
+            self._tok_cache[text] = self.rouge._tokenizer.tokenize(text)
+        return self._tok_cache[text]
+
+    def article_metrics(self, art: Article, w: RankWeights) -> dict[str, float]:
+        if w in art.by_weights:
+            return art.by_weights[w]
+        if art.features is None:
+            return self.metrics(art.row, [], art.ref_tokens)
+        f = art.features
+        order = tuple(pick_best_first(sentence_scores(f, w), f.sim, self.k + SPARE_CANDIDATES, w))
+        if order not in art.cache:
+            ranked = [art.cands[i] for i in order]
+            bullets = self.engine.extractive_bullets(ranked, self.lang, self.k)
+            art.cache[order] = self.metrics(art.row, [b.text for b in bullets], art.ref_tokens)
+        art.by_weights[w] = art.cache[order]
+        return art.cache[order]
+
+    def summary(self, arts: Iterable[Article], w: RankWeights | None) -> dict[str, dict[str, float]]:
+        """Per data set: mean R1/R2/RL, picked share, and the same for Lead-3, and deltas."""
+        by: dict[str, list[tuple[dict, dict]]] = {}
+        for a in arts:
+            m = self.article_metrics(a, w) if w is not None else a.lead3
+            by.setdefault(a.dataset, []).append((m, a.lead3))
+        out = {}
+        for name, pairs in by.items():
+            res: dict[str, float] = {"items": len(pairs)}
+            for key in ("rouge1", "rouge2"):
+                res[key] = statistics.fmean(m[key] for m, _ in pairs)
+                res[f"lead3_{key}"] = statistics.fmean(l3[key] for _, l3 in pairs)
+                res[f"d_{key}"] = res[key] - res[f"lead3_{key}"]
+            if "picked" in pairs[0][0]:
+                for label, which in (("picked", 0), ("lead3_picked", 1)):
+                    got = sum(p[which]["picked"] for p in pairs)
+                    res[label] = 100 * got / max(sum(p[which]["bullets"] for p in pairs), 1)
+                res["d_picked"] = res["picked"] - res["lead3_picked"]
+            out[name] = res
+        return out
+
+
+def objective(lang: str, s: dict[str, dict[str, float]]) -> float:
+    """What the grid search maximizes, in the units of the targets.
+
+    English: CNN/DM R1 and R2 over Lead-3 and BBC picked over Lead-3 (a quarter point per
+    point of picked, as a 12-point target weighs about as much as a 1-3 point ROUGE target);
+    Korean: R1 over Lead-3 plus picked share over Lead-3 (a quarter point each).
+    """
+    if lang == "en":
+        total = 0.0
+        if "cnndm" in s:
+            total += s["cnndm"]["d_rouge1"] + s["cnndm"]["d_rouge2"]
+        if "bbc" in s:
+            total += s["bbc"]["d_picked"] / 4
+        return total
+    return s["ko"]["d_rouge1"] + s["ko"].get("d_picked", 0.0) / 4
+
+
+def grid_points(lang: str, base: RankWeights) -> list[RankWeights]:
+    names = list(GRID[lang])
+    return [replace(base, **dict(zip(names, vals))) for vals in itertools.product(*GRID[lang].values())]
+
+
+def neighbours(lang: str, w: RankWeights, points: dict[tuple, RankWeights]) -> list[RankWeights]:
+    names = list(GRID[lang])
+    key = tuple(getattr(w, n) for n in names)
+    out = []
+    for i, n in enumerate(names):
+        axis = GRID[lang][n]
+        j = axis.index(key[i])
+        for jj in (j - 1, j + 1):
+            if 0 <= jj < len(axis):
+                nk = key[:i] + (axis[jj],) + key[i + 1 :]
+                out.append(points[nk])
+    return out
+
+
+def cross_validate(h: Harness, folds: int, seed: int = 0) -> dict:
+    names = list(GRID[h.lang])
+    base = DEFAULT_WEIGHTS[h.lang]
+    pts = grid_points(h.lang, base)
+    points = {tuple(getattr(w, n) for n in names): w for w in pts}
+    idx = list(range(len(h.articles)))
+    random.Random(seed).shuffle(idx)
+    fold_of = {i: n % folds for n, i in enumerate(idx)}
+    results = []
+    for f in range(folds):
+        train = [a for i, a in enumerate(h.articles) if fold_of[i] != f]
+        test = [a for i, a in enumerate(h.articles) if fold_of[i] == f]
+        raw = {key: objective(h.lang, h.summary(train, w)) for key, w in points.items()}
+        smooth = {}
+        for key, w in points.items():
+            nb = [raw[tuple(getattr(x, n) for n in names)] for x in neighbours(h.lang, w, points)]
+            smooth[key] = 0.5 * raw[key] + 0.5 * statistics.fmean(nb)
+        best_key = max(smooth, key=lambda k: (smooth[k], k))
+        results.append({"fold": f, "chosen": dict(zip(names, best_key)), "train_objective": raw[best_key],
+                        "test": h.summary(test, points[best_key]),
+                        "default_test": h.summary(test, base)})
+    # the setting chosen on all the data, the same way
+    raw = {key: objective(h.lang, h.summary(h.articles, w)) for key, w in points.items()}
+    smooth = {key: 0.5 * raw[key] + 0.5 * statistics.fmean(
+        raw[tuple(getattr(x, n) for n in names)] for x in neighbours(h.lang, w, points))
+        for key, w in points.items()}
+    best_key = max(smooth, key=lambda k: (smooth[k], k))
+    return {"folds": results, "all_data_choice": dict(zip(names, best_key)),
+            "all_data_objective": raw[best_key], "default_objective": objective(h.lang, h.summary(h.articles, base)),
+            "default_all": h.summary(h.articles, base)}
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.fmean(values):+.2f} ({min(values):+.2f}..{max(values):+.2f})"
+
+
+def print_report(lang: str, cv: dict) -> None:
+    print(f"[{lang}] chosen per fold:")
+    for r in cv["folds"]:
+        print(f"  fold {r['fold']}: {r['chosen']}")
+    print(f"  on all data: {cv['all_data_choice']} (objective {cv['all_data_objective']:.2f}; "
+          f"current defaults {cv['default_objective']:.2f})")
+    sets = cv["folds"][0]["test"].keys()
+    for name in sets:
+        for which in ("test", "default_test"):
+            label = "tuned, held-out fold" if which == "test" else "current defaults    "
+            parts = []
+            for key in ("rouge1", "rouge2", "picked"):
+                vals = [r[which][name][f"d_{key}"] for r in cv["folds"]
+                        if name in r[which] and f"d_{key}" in r[which][name]]
+                if vals:
+                    parts.append(f"{key} - lead3 {_spread(vals)}")
+            print(f"  {name:6} {label}: " + "; ".join(parts))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--eval", required=True, help="the folder with score.py and the dev sets")
+    ap.add_argument("--lang", choices=["en", "ko", "both"], default="both")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--out", default="artifacts/tune", help="folder for the JSON report")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for lang in (["en", "ko"] if args.lang == "both" else [args.lang]):
+        t0 = time.perf_counter()
+        h = Harness(Path(args.eval), lang)
+        cv = cross_validate(h, args.folds)
+        print_report(lang, cv)
+        print(f"  ({len(h.articles)} articles, {time.perf_counter() - t0:.0f} s)")
+        (out / f"tune_{lang}.json").write_text(json.dumps(cv, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
