@@ -171,6 +171,16 @@ _NO_COMMA = r"(?:[^,;]|,(?=\d{3}))"
 _ASIDE = rf"(?>{_NO_COMMA}{{2,100}})"
 _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     # (kind, pattern, replacement, truncation); a group named "keep" is put back in place
+    # leading clauses first: an aside is judged by the words after them
+    ("leading", re.compile(
+        r"^(?:although|though|while|after|before|when|whenever|if|as|because|since|despite|once|"
+        r"until|unless|following|speaking|asked|having|given|[a-z]+ing)\b[^,;]{0,140},\s+(?=[A-Za-z\"“])",
+        re.I), "", False),
+    # a leading phrase: no finite verb in it (else it was the main clause: "In Vietnam there are ...,")
+    ("leading-phrase", re.compile(
+        r"^(?:in|on|at|with|without|during|earlier|later|last|this|by|for|under|amid|over|within|"
+        r"throughout|upon|from|like|unlike|meanwhile|still|now|however|instead|indeed|overall|"
+        r"separately|elsewhere)\b[^,;]{0,80},\s+(?=[A-Za-z\"“])", re.I), "", False),
     ("attribution", re.compile(
         rf",\s+(?:[\w.'’-]+\s+){{0,6}}?{_SAY}{_WHEN}(?:,\s+(?:citing|adding|saying)\s{_NO_COMMA}{{1,90}}?)?"
         r"\s*(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
@@ -198,15 +208,6 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     ("aside", re.compile(rf",\s+{_ASIDE}(?:,\s+{_ASIDE})*,(?=\s+{_FINITE_WORD})"), "", False),
     ("relative", re.compile(rf",\s+(?:who|which|whose|where|whom)\s{_NO_COMMA}{{2,200}}?(?P<keep>[.!?][\"'’”]?)$"),
      r"\g<keep>", False),
-    ("leading", re.compile(
-        r"^(?:although|though|while|after|before|when|whenever|if|as|because|since|despite|once|"
-        r"until|unless|following|speaking|asked|having|given|[a-z]+ing)\b[^,;]{0,140},\s+(?=[A-Za-z\"“])",
-        re.I), "", False),
-    # a leading phrase: no finite verb in it (else it was the main clause: "In Vietnam there are ...,")
-    ("leading-phrase", re.compile(
-        r"^(?:in|on|at|with|without|during|earlier|later|last|this|by|for|under|amid|over|within|"
-        r"throughout|upon|from|like|unlike|meanwhile|still|now|however|instead|indeed|overall|"
-        r"separately|elsewhere)\b[^,;]{0,80},\s+(?=[A-Za-z\"“])", re.I), "", False),
     ("trailing", re.compile(
         r",\s+(?:while|whereas|although|though|because|as|since|after|before|when|until|despite|"
         r"as\s+well\s+as|including|with|amid|leaving|making|bringing|sending|prompting|following|"
@@ -241,24 +242,38 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
 ]
 
 
+def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
+    if kind != "aside":
+        return pattern.finditer(text)
+    # a run of asides may start at any comma (runs overlap: ", the farmer, who ..., travelled")
+    found = (pattern.match(text, m.start()) for m in re.finditer(r",\s", text))
+    return (m for m in found if m is not None)
+
+
 def en_drops(text: str) -> list[Drop]:
     """The optional deletions found in an English sentence, in text order (overlaps allowed)."""
     drops: dict[tuple[int, int], Drop] = {}
+    lead_end = 0  # where a droppable leading clause or phrase ends (asides are judged after it)
     for kind, pattern, repl, trunc in _EN_PATTERNS:
-        for m in pattern.finditer(text):
+        for m in _matches(kind, pattern, text):
             if m.end() - m.start() < 3:
                 continue
             if kind == "verb-phrase" and _VERB_LIST.search(text, 0, m.start()):
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
                 continue
-            if kind == "aside" and (_LEADING_WORD.match(text, 0, m.start())
-                                    or re.search(_FINITE_WORD, text[: m.start()])):
+            if kind == "aside":
                 # the words before the run must be the subject the verb after it waits for:
                 # not "In 2010, the man, who was ill, died", not "pleaded in court, where ..., is"
-                continue
+                head = text[lead_end : m.start()] if lead_end <= m.start() else text[: m.start()]
+                # and the run starts at the first comma after it ("Lopez, 34, a nurse, was": whole)
+                if (not head.strip() or re.search(r",(?!\d{3})", head) or _LEADING_WORD.match(head)
+                        or re.search(_FINITE_WORD, head)):
+                    continue
             if kind == "dash-tail" and re.search(rf"\s{_DASH}\s", text[: m.start()]):
                 continue  # the second dash of a pair: the aside is the pair, not the tail
+            if kind in ("leading", "leading-phrase"):
+                lead_end = max(lead_end, m.end())
             replacement = m.expand(repl)
             key = (m.start(), m.end())
             if key not in drops:
@@ -334,24 +349,28 @@ def compress_en(text: str, limit: int) -> str | None:
 
 
 def concise_en_text(text: str, limit: int) -> str | None:
-    """The shortest compression that drops every inessential part and still reads as a clause.
+    """The compression that drops every inessential part and still reads as a clause.
 
-    Truncations (a whole second clause) are used only when the light drops cannot reach
-    ``limit``; then the longest fitting candidate wins, as in :func:`compress_en`.
+    Light drops (attributions, asides, parentheticals, leading phrases, time adverbials) are
+    applied as many as pass the check, in two rounds; whole second clauses go only when that
+    does not reach ``limit``, and then the longest fitting candidate wins (:func:`compress_en`).
     """
     text = _terminal(text.strip())
-    drops = en_drops(text)
-    light = [d for d in drops if not d.truncation]
-    best: tuple[int, int, str] | None = None
-    for cand, n in _en_candidates(text, light):
-        if not is_clause_en(cand):
-            continue
-        key = (n, -len(cand))  # the most drops, then the shortest
-        if best is None or key > best[:2]:
-            best = (n, -len(cand), cand)
-    if best is not None and len(best[2]) <= limit:
-        return best[2]
-    return compress_en(best[2] if best else text, limit) or compress_en(text, limit)
+    current = text
+    for _ in range(2):
+        light = [d for d in en_drops(current) if not d.truncation]
+        best: tuple[int, int, str] | None = None
+        for cand, n in _en_candidates(current, light):
+            if n and is_clause_en(cand):
+                key = (n, -len(cand))  # the most drops, then the shortest
+                if best is None or key > best[:2]:
+                    best = (n, -len(cand), cand)
+        if best is None:
+            break
+        current = best[2]
+    if len(current) <= limit:
+        return current
+    return compress_en(current, limit) or compress_en(text, limit)
 
 
 # --- Korean ----------------------------------------------------------------------------------
