@@ -48,7 +48,8 @@ def _rules(lang_rules: Sequence[tuple[str, str, int]], flags: int = 0) -> list[R
 LINE_RULES: dict[str, list[Rule]] = {
     "en": _rules([
         # Home > Business > Industry ; News / World / Asia
-        ("breadcrumb", r"^[^.!?]{1,40}(?:\s(?:>|›|»|/|\|)\s[^.!?>›»|]{1,40}){2,}$", 15),
+        ("breadcrumb", r"^[^.!?]{1,40}(?:\s(?:>|›|»|/|\|)\s[^.!?>›»|]{1,40}){2,}$|"
+                       r"^(?:home|main)\s*(?:>|›|»|/)", 15),
         ("prompt", r"^(?:print|share|e-?mail|tweet|comment|comments|reply|like|save|bookmark|copy link|"
                    r"listen|font size|text size|zoom|dictionary|close|menu|search|subscribe|log ?in|"
                    r"sign ?in|sign ?up|register|follow|skip to(?: main)? content|back to top|top|"
@@ -114,7 +115,8 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("url", _URL_ONLY.pattern, 3),
     ], re.I),
     "ko": _rules([
-        ("breadcrumb", r"^[^.!?]{1,30}(?:\s*(?:>|›|»|/|\||·)\s*[^.!?>›»|·]{1,30}){2,}$", 15),
+        ("breadcrumb", r"^[^.!?]{1,30}(?:\s*(?:>|›|»|/|\||·)\s*[^.!?>›»|·]{1,30}){2,}$|"
+                       r"^(?:홈|메인|home)\s*(?:>|›|»|/)", 15),
         ("prompt", r"(?:로그인|회원가입|구독(?:하기|신청)?|댓글|공유(?:하기)?|인쇄|프린트|스크랩|글자\s*크기|"
                    r"글씨\s*(?:크게|작게|키우기|줄이기)|페이스북|트위터|카카오(?:톡|스토리)|네이버\s*블로그|"
                    r"밴드|URL\s*복사|링크\s*복사|기사\s*(?:제보|저장|보내기)|닫기|메뉴|검색|전체\s*메뉴|"
