@@ -1,0 +1,138 @@
+"""Bullet shaping (models/bullets.py) and the engine's use of it: compression instead of cutting.
+
+A candidate that cannot be compressed to the limit is skipped and the next one is used; no
+bullet ever ends in "…"; translated bullets are compressed too. Limits are the production ones.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from models.bullets import DEFAULT_MAX_CHARS, shape_bullets
+from models.compress import is_clause_en, is_sentence_ko
+from models.pipeline import Engine, SummarizeRequest
+from models.style import is_nominal_ko
+from models.text import Morph, Sentence
+
+EN_LIMIT = DEFAULT_MAX_CHARS["en"]
+KO_LIMIT = DEFAULT_MAX_CHARS["ko"]
+
+# over 140 characters with nothing a reader can do without: no bullet can be made of it
+EN_UNCOMPRESSIBLE = (
+    "The government raised the minimum wage by six per cent, cut fuel duty for small businesses and "
+    "extended free school meals to every primary pupil in the poorest districts of the country."
+)
+EN_ATTRIBUTED = (
+    "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged from "
+    "the city's hydroelectric grid, the operator said on Tuesday."
+)
+
+
+def _sent(text: str, index: int, morphs: Sequence[Morph] | None = None) -> Sentence:
+    return Sentence(text, index * 1000, index * 1000 + len(text), index, True,
+                    tuple(morphs) if morphs is not None else None)
+
+
+def test_default_limits() -> None:
+    assert DEFAULT_MAX_CHARS == {"en": 140, "ko": 100}
+
+
+def test_shape_skips_what_cannot_fit_and_takes_the_next() -> None:
+    items = [(t, [_sent(t, i)]) for i, t in enumerate([
+        EN_UNCOMPRESSIBLE,
+        EN_ATTRIBUTED,
+        "Photo: Getty Images",  # noise
+        "The ferry carries 300 passengers and 40 cars on each crossing of the fjord.",
+        "The ferry carries 300 passengers and 40 cars on every crossing of the fjord.",  # near-duplicate
+        "The route opens to the public in May.",
+    ])]
+    bullets = shape_bullets(items, "en", EN_LIMIT, 3)
+    assert [b.text for b in bullets] == [
+        "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged "
+        "from the city's hydroelectric grid.",
+        "The ferry carries 300 passengers and 40 cars on each crossing of the fjord.",
+        "The route opens to the public in May.",
+    ]
+    assert [b.sources[0].index for b in bullets] == [1, 3, 5]
+    for b in bullets:
+        assert len(b.text) <= EN_LIMIT and is_clause_en(b.text) and not b.text.endswith("…")
+
+
+def test_shape_never_cuts() -> None:
+    # every candidate too long and without droppable parts: no bullet rather than a cut one
+    items = [(EN_UNCOMPRESSIBLE + f" Item {i}.", [_sent(EN_UNCOMPRESSIBLE, i)]) for i in range(3)]
+    assert shape_bullets(items, "en", EN_LIMIT, 3) == []
+
+
+KO_SENTENCES = [
+    # over 100 characters: fits only without its reporting frame
+    "한국과학기술연구원은 치매 연구단 김영수 박사팀이 뇌종양 세포의 표면에서 과발현하는 단백질이 암의 전이를 "
+    "조절하는 기능이 있다는 사실을 동물 실험으로 처음 규명했다고 13일 서울 본원에서 밝혔다",
+    "연구팀은 이 단백질을 억제하는 물질을 투여한 쥐에서 종양의 크기가 절반으로 줄어든 것을 확인했다",
+    "연구 결과는 국제 학술지에 실렸다",
+]
+
+
+@pytest.mark.parametrize("style", ["sentence", "concise"])
+def test_shape_korean_with_the_splitters_morphemes(engine, style: str) -> None:  # noqa: ANN001
+    kiwi = engine.splitter.kiwi
+    items = []
+    for i, text in enumerate(KO_SENTENCES):
+        morphs = [Morph(t.form, t.tag, t.start, t.start + t.len) for t in kiwi.tokenize(text)]
+        items.append((text, [_sent(text, i, morphs)]))
+    assert len(KO_SENTENCES[0]) > KO_LIMIT
+    bullets = shape_bullets(items, "ko", KO_LIMIT, 3, kiwi=kiwi, style=style)
+    assert len(bullets) == 3
+    for b in bullets:
+        assert len(b.text) <= KO_LIMIT and "…" not in b.text
+        assert (is_nominal_ko if style == "concise" else is_sentence_ko)(b.text, kiwi), b.text
+    if style == "sentence":
+        assert bullets[0].text.endswith("처음 규명했다")
+    else:
+        assert [b.text for b in bullets] == [
+            "한국과학기술연구원, 치매 연구단 김영수 박사팀이 뇌종양 세포의 표면에서 과발현하는 단백질이 암의 전이를 "
+            "조절하는 기능이 있다는 사실을 동물 실험으로 처음 규명",
+            "연구팀, 이 단백질을 억제하는 물질을 투여한 쥐에서 종양의 크기가 절반으로 줄어든 것 확인",
+            "연구 결과, 국제 학술지에 실림",
+        ]
+
+
+class _VerboseTranslator:
+    """Stands in for a translation model whose output runs past the English limit."""
+
+    model_id = "test/verbose"
+
+    def __init__(self, outputs: list[str]) -> None:
+        self.outputs = outputs
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        return self.outputs[: len(texts)]
+
+
+def test_translations_are_compressed_not_cut(engine, ko_article: str) -> None:  # noqa: ANN001
+    translator = _VerboseTranslator([EN_ATTRIBUTED, EN_UNCOMPRESSIBLE, "The results were published in a journal."])
+    eng = Engine(engine.splitter, engine.detector, translators={("ko", "en"): translator})
+    result = eng.summarize(SummarizeRequest(text=ko_article, source_lang="ko", target_lang="en"))
+    texts = [b.text for b in result.bullets]
+    assert texts == [
+        "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged from "
+        "the city's hydroelectric grid.",
+        "The results were published in a journal.",
+    ]  # the translation that cannot be compressed is left out, never cut
+    assert all(len(t) <= EN_LIMIT and is_clause_en(t) for t in texts)
+    # each bullet keeps the source sentence it was translated from
+    assert [b.sources for b in result.bullets] == [
+        b.sources for i, b in enumerate(engine.summarize(SummarizeRequest(text=ko_article, source_lang="ko")).bullets)
+        if i != 1
+    ]
+
+
+def test_engine_concise_korean(engine, ko_article: str) -> None:  # noqa: ANN001
+    sentence = engine.summarize(SummarizeRequest(text=ko_article, source_lang="ko"))
+    concise = engine.summarize(SummarizeRequest(text=ko_article, source_lang="ko", style="concise"))
+    kiwi = engine.splitter.kiwi
+    assert concise.bullets and all(is_nominal_ko(b.text, kiwi) for b in concise.bullets)
+    assert all(len(b.text) <= KO_LIMIT for b in concise.bullets + sentence.bullets)
+    mean = sum(len(b.text) for b in concise.bullets) / len(concise.bullets)
+    assert mean < sum(len(b.text) for b in sentence.bullets) / len(sentence.bullets)
