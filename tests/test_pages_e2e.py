@@ -167,9 +167,9 @@ def test_null_text_or_html_is_refused(client, field: str) -> None:
 
 
 def _page_of_size(size: int) -> str:
-    base = html_page("Zuckerberg to visit Korea, meet Samsung on AI chips", EN_BODY)
-    filler = size - len(base.encode()) - len("<!---->")
-    return base + "<!--" + "x" * filler + "-->"
+    page = html_page("Zuckerberg to visit Korea, meet Samsung on AI chips", EN_BODY)
+    filler = size - len(page.encode()) - len("<!---->")
+    return page + "<!--" + "x" * filler + "-->"
 
 
 def test_413_over_the_default_html_limit(prod_client) -> None:
@@ -266,3 +266,33 @@ def test_batch_job_rows_with_html(engine: Engine, tmp_path: Path) -> None:
         page["text"][s["start"]:s["end"]] in page["text"] for spans in page["sources"] for s in spans
     )
     assert "text" not in results["pasted"] and results["pasted"]["title"] == KO_PASTED.split("\n")[0]
+
+
+# --- the web page -----------------------------------------------------------------------------
+
+from tests.test_browser import _submit, _wait, base, browser  # noqa: E402,F401 - shared fixtures
+
+
+@pytest.mark.parametrize("kind", ["auto", "html"])
+def test_web_page_takes_html_and_highlights_in_the_extracted_text(browser, base: str, kind: str) -> None:  # noqa: F811
+    d = browser
+    d.get(base + "/")
+    _submit(d, html_page("Zuckerberg to visit Korea, meet Samsung on AI chips", EN_BODY), input_kind=kind)
+    _wait(d, lambda drv: len(drv.find_elements("css selector", "#bullets li")) == 3)
+    assert "input: HTML" in d.find_element("id", "meta").text
+    assert d.find_element("id", "page_title").text == "Title: Zuckerberg to visit Korea, meet Samsung on AI chips"
+    article = d.find_element("id", "article").text
+    assert "<p>" not in article and "Copyright" not in article and EN_BODY[1] in article
+    d.find_elements("css selector", "#bullets li")[0].click()
+    marks = [m.text for m in d.find_elements("css selector", "#article mark.active")]
+    assert marks and all(any(m in p for p in EN_BODY) for m in marks)
+
+
+def test_web_page_pasted_page_stays_text(browser, base: str) -> None:  # noqa: F811
+    d = browser
+    d.get(base + "/")
+    _submit(d, EN_PASTED)
+    _wait(d, lambda drv: len(drv.find_elements("css selector", "#bullets li")) == 3)
+    assert "input: text" in d.find_element("id", "meta").text
+    assert "visit Korea" in d.find_elements("css selector", "#bullets li")[0].text
+    assert d.find_element("id", "page_title").text.startswith("Title: Zuckerberg to visit Korea")

@@ -6,14 +6,22 @@
   const $ = (id) => document.getElementById(id);
   const form = $("form"), button = $("submit"), progress = $("progress");
   const errorBox = $("error"), result = $("result"), list = $("bullets"), meta = $("meta"), article = $("article");
+  const pageTitle = $("page_title"), articleHeading = $("article_heading");
   let busy = false;
+
+  // HTML source: it starts like a document, or it is full of tags a pasted page never shows.
+  function looksLikeHtml(value) {
+    if (/^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body|\?xml)\b/i.test(value)) return true;
+    const tags = value.match(/<\/?(?:p|div|span|a|article|section|br|li|ul|h[1-6]|img|script|meta|table)\b[^>]*>/gi);
+    return !!tags && tags.length >= 5;
+  }
 
   const HINTS = {
     model_unavailable: "This server has no model for that. Choose “Same as the article” for the bullet language, or ask the operator to configure one.",
     validation_error: "Check the fields above.",
     unsupported_language: "Choose the article language (Korean or English) instead of “Detect”.",
-    payload_too_large: "The article is too long for this server; send a shorter text.",
-    unprocessable_text: "The text seems to contain no article sentences.",
+    payload_too_large: "The article or page is too large for this server; send a shorter text or a smaller page.",
+    unprocessable_text: "No article sentences were found: only page chrome (menus, bylines, captions, prompts), or a page without an article.",
     overloaded: "The server is busy; try again in a moment.",
     not_ready: "The server is still starting; try again in a moment.",
     rate_limited: "Too many requests; wait a little and try again.",
@@ -74,7 +82,7 @@
     if (scroll && first) first.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
-  function render(text, body) {
+  function render(text, body, kind) {
     list.textContent = "";
     body.bullets.forEach((b, i) => {
       const li = document.createElement("li");
@@ -91,13 +99,18 @@
       });
       list.append(li);
     });
-    renderArticle(text, body.bullets);
+    // for html the sources point into the extracted article text the response carries
+    renderArticle(body.text !== undefined ? body.text : text, body.bullets);
     article.lang = body.source_lang;
+    articleHeading.textContent = kind === "html" ? "Article text extracted from the HTML" : "Article";
+    pageTitle.hidden = !body.title;
+    pageTitle.textContent = body.title ? "Title: " + body.title : "";
     const total = Object.values(body.timings_ms).reduce((a, b) => a + b, 0);
     const models = Object.entries(body.models).map(([task, id]) => task + ": " + id).join(", ");
     const detected = body.detected ? " (detected, confidence " + body.detected.confidence + ")" : "";
     meta.textContent = body.source_lang + detected + " → " + body.target_lang + " · method: " + body.method +
-      " · models: " + (models || "none") + " · " + total.toFixed(0) + " ms" + (body.cached ? " (cached)" : "");
+      " · models: " + (models || "none") + " · input: " + (kind === "html" ? "HTML" : "text") + " · " +
+      total.toFixed(0) + " ms" + (body.cached ? " (cached)" : "");
     result.hidden = false;
   }
 
@@ -106,7 +119,10 @@
     if (busy) return;  // no double submission
     errorBox.hidden = true;
     const text = $("text").value;
-    const payload = { text: text, source_lang: $("source_lang").value, max_bullets: Number($("max_bullets").value) };
+    const choice = $("input_kind").value;
+    const kind = choice === "auto" ? (looksLikeHtml(text) ? "html" : "text") : choice;
+    const payload = { source_lang: $("source_lang").value, max_bullets: Number($("max_bullets").value) };
+    payload[kind] = text;
     if ($("target_lang").value) payload.target_lang = $("target_lang").value;
     setBusy(true);
     let resp;
@@ -133,7 +149,7 @@
         result.hidden = true;
         return;
       }
-      render(text, body);
+      render(text, body, kind);
     } catch (e) {
       showError("the page could not show the answer (" + e + ").");
       console.error(e);
