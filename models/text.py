@@ -173,13 +173,17 @@ class SentenceSplitter:
         self.split("The plan was announced on Monday. It starts next year.", "en")
         self.tokens(["정부는 새 정책을 발표했다"], "ko")
 
-    def split(self, text: str, lang: str) -> list[Sentence]:
-        """Sentences of ``text`` in order, with offsets into ``text``."""
+    def split(self, text: str, lang: str, max_sentences: int | None = None) -> list[Sentence]:
+        """Sentences of ``text`` in order, with offsets into ``text``; with ``max_sentences``, splitting
+        stops once that many are found (the last block may add a few more), so a caller that uses
+        only the first sentences does not pay for analysing the rest of a long text."""
         out: list[Sentence] = []
         for line in _LINE.finditer(text):
             if not line.group().strip():
                 continue
             for w_start, w_end in _windows(line.group(), MAX_BLOCK):
+                if max_sentences is not None and len(out) >= max_sentences:
+                    return out
                 self._split_window(text, line.start() + w_start, line.start() + w_end, lang, out)
         return out
 
