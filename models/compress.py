@@ -77,7 +77,7 @@ def is_balanced(text: str) -> bool:
         return False
     # straight single quotes pair up, apostrophes aside: inside a word ("don't") or after a
     # plural ("drivers' union")
-    quotes = len(re.findall(r"'", text)) - len(re.findall(r"(?<=[A-Za-z])'(?=[A-Za-z])|(?<=s)'(?=\s)", text))
+    quotes = len(re.findall(r"'", text)) - len(re.findall(r"(?<=[A-Za-z0-9])'(?=[A-Za-z])|(?<=s)'(?=\s)", text))
     return quotes % 2 == 0
 
 
@@ -87,9 +87,13 @@ def is_balanced(text: str) -> bool:
 # in the tests. A sentence passes when it starts with a capital, digit or quote, ends with
 # terminal punctuation, has balanced brackets and quotes, and has a finite verb that is not
 # its first word: an auxiliary or a common finite form from the list below, a word ending in
-# "-ed", or a word ending in "-s" that does not follow a determiner or preposition (the
-# subject in front of it). It cannot prove grammar; it catches what cutting produces: no verb
-# ("The plan, a $40m scheme."), no end, a dangling bracket or quote.
+# "-ed", a word ending in "-s" that does not follow a determiner or preposition (the subject in
+# front of it), or a plain verb after a plural, a name or a pronoun ("Real Madrid travel"); a
+# verb right after who/which/that does not count (it is a relative clause's). It cannot prove
+# grammar; it catches what cutting produces: no verb ("The plan, a $40m scheme."), no end, a
+# dangling bracket or quote, a sentence cut before its main verb ("The family of a man who
+# drowned."). It rejects some good sentences too ("Most people consider it done."): those are
+# not used as compressions, and the caller takes its next sentence.
 _EN_FINITE = frozenset(
     """is are was were am be 's 're has have had does do did will would can could may might must
     shall should said says told went came made took gave found got saw knew thought became began
@@ -106,6 +110,15 @@ _EN_NOT_BEFORE_VERB = frozenset(
     """a an the this that these those his her its their our my your of in on at to for from with by
     into onto over under about as than per each every some any no several many""".split()
 )
+_EN_ADVERBS = frozenset("now also still just already never often then later soon even only".split())
+_EN_FUNCTION = frozenset(
+    """and or but nor so yet for of in on at to from with by into onto over under about as than per
+    after before since until while when where whose which who whom that this these those the a an
+    his her its their our my your some any no every each all both either neither more most less
+    least such other another same very too not there here if because although though unless
+    whether during against between among through across behind beyond within without upon near
+    around along amid""".split()
+)
 _EN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _EN_START = re.compile(r"^[\"'“‘(]?[A-Z0-9]")
 _EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
@@ -116,11 +129,14 @@ def is_clause_en(text: str) -> bool:
     text = text.strip()
     if not _EN_START.match(text) or not _EN_END.search(text) or not is_balanced(text):
         return False
-    words = [w.lower().replace("’", "'") for w in _EN_WORDS.findall(text)]
+    raw = [w.replace("’", "'") for w in _EN_WORDS.findall(text)]
+    words = [w.lower() for w in raw]
     if len(words) < 3:
         return False
     for i in range(1, len(words)):
         w, prev = words[i], words[i - 1]
+        if prev in ("who", "which", "that", "whom", "whose"):
+            continue  # the verb of a relative clause ("The family of a worker who drowned.")
         base = w[:-2] if w.endswith("'s") else w
         if base in _EN_FINITE or w.endswith("n't"):
             return True
@@ -128,6 +144,17 @@ def is_clause_en(text: str) -> bool:
             return True
         if (len(base) > 2 and base.endswith("s") and not base.endswith("ss")
                 and prev not in _EN_NOT_BEFORE_VERB and not w.endswith("'s")):
+            return True
+        # a plural or a name, then (after an adverb) a plain verb: "Real Madrid travel",
+        # "Germans now consider", "They say"
+        j = i - 1
+        while j > 0 and (words[j] in _EN_ADVERBS or words[j].endswith("ly")):
+            j -= 1
+        subj = words[j]
+        if (raw[i].islower() and w not in _EN_FUNCTION and not w.endswith(("ly", "ing")) and j < i
+                and subj not in _EN_NOT_BEFORE_VERB and subj not in _EN_FUNCTION
+                and (raw[j][0].isupper() and j > 0 or subj in ("they", "we", "i", "you")
+                     or len(subj) > 3 and subj.endswith("s") and not subj.endswith(("ss", "'s")))):
             return True
     return False
 
@@ -191,6 +218,9 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
         r",\s+it\s+(?:has\s+been|had\s+been|was|is)\s+(?:claimed|reported|said|revealed|alleged|"
         r"understood|thought|believed|announced|confirmed)(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
     ("attribution", re.compile(r"^According\s+to\s+[^,;]{1,80},\s+"), "", False),
+    ("attribution", re.compile(
+        r"^It\s+(?:is|was|has\s+been|had\s+been)\s+(?:understood|thought|believed|reported|claimed|said|"
+        r"alleged|revealed)\s+(?:that\s+)?(?=(?:the|a|an|[A-Z][a-z]+)\s)"), "", False),
     # "Police said (on Monday) (that) the man ...": the reported clause, unless it opens with a
     # pronoun that the dropped subject would have explained ("... announced they are")
     ("attribution", re.compile(
@@ -206,7 +236,7 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     # the run must be followed by the verb its subject was waiting for ("Holm, who led it, said"),
     # and dropped whole so the commas stay paired ("Roach, 26, from London, who ..., gave up")
     ("aside", re.compile(rf",\s+{_ASIDE}(?:,\s+{_ASIDE})*,(?=\s+{_FINITE_WORD})"), "", False),
-    ("relative", re.compile(rf",\s+(?:who|which|whose|where|whom)\s{_NO_COMMA}{{2,200}}?(?P<keep>[.!?][\"'’”]?)$"),
+    ("relative", re.compile(r",\s+(?:who|which|whose|where|whom)\s[^;]{2,200}?(?P<keep>[.!?][\"'’”]?)$"),
      r"\g<keep>", False),
     ("trailing", re.compile(
         r",\s+(?:while|whereas|although|though|because|as|since|after|before|when|until|despite|"
@@ -220,6 +250,9 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     ("coordinate", re.compile(
         r"(?:,\s+and|;|:)\s+(?=(?:(?:he|she|it|they|we|i|there|the|a|an|this|that|these|those|his|her|"
         r"its|their|our)\b|[A-Z]))[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    ("coordinate", re.compile(
+        r"\s+but\s+(?=(?:he|she|it|they|we|i|there|the|a|an|this|that|his|her|its|their|our)\b|[A-Z])"
+        r"[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
     ("coordinate", re.compile(r",\s+(?:but|yet|so|while|whereas)\s+[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"),
      r"\g<keep>", True),
     # a trailing adverbial clause with no comma: "was jailed after he admitted ..." -> "was jailed."
@@ -262,6 +295,8 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
                 continue
+            if kind == "relative" and re.search(rf",\s+{_FINITE_WORD}", m.group()):
+                continue  # "the man, who has not been named, was arrested": the verb is the main one
             if kind == "aside":
                 # the words before the run must be the subject the verb after it waits for:
                 # not "In 2010, the man, who was ill, died", not "pleaded in court, where ..., is"
