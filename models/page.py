@@ -5,6 +5,9 @@ newspaper4k and goose3: ``python -m bench.pages --compare-extractors``; the READ
 Nothing is fetched: the HTML is parsed as given, with libxml2's network access off, no URL is
 passed on, and links, images and frames are never followed.
 
+A page a crawler decoded with the wrong charset ("â€™" for "’") has its text and title repaired
+by ftfy (``fix_encoding`` only: nothing else about the text changes).
+
 Bounds, all checked before trafilatura runs:
 
 * size: at most ``max_bytes`` of UTF-8 (the service passes ``SUMMARIZER_MAX_HTML_BYTES``);
@@ -18,6 +21,7 @@ Bounds, all checked before trafilatura runs:
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -30,6 +34,8 @@ MAX_HTML_BYTES = 4_000_000
 # 10,000 links) takes about 1.4 s in trafilatura, a real page far less.
 MAX_ELEMENTS = 10_000
 MAX_TITLE_CHARS = 300
+# Under this many characters, trafilatura's precision mode is taken to have missed the article.
+MIN_PRECISE_CHARS = 200
 
 # Never article text; removed first when a page is over MAX_ELEMENTS.
 _THIN_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "nav",
@@ -89,8 +95,24 @@ def _title(tree) -> str | None:  # noqa: ANN001
             break
     else:
         title = extract_title(tree) or ""
-    title = re.sub(r"\s+", " ", _CONTROL.sub("", title)).strip()
+    title = re.sub(r"\s+", " ", _CONTROL.sub("", _fix_mojibake(title))).strip()
     return title[:MAX_TITLE_CHARS] or None
+
+
+def _trafilatura_text(tree, favor_precision: bool) -> str:  # noqa: ANN001
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(tree, favor_precision=favor_precision, include_comments=False,
+                                      include_tables=True, include_images=False, include_links=False)
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def _fix_mojibake(text: str) -> str:
+    """UTF-8 that a crawler decoded as Latin-1 or cp1252 ("â€™" for "’") decoded right, by ftfy;
+    text without such sequences is returned unchanged."""
+    import ftfy
+
+    return ftfy.fix_encoding(text)
 
 
 def extract_page(html: str, max_bytes: int = MAX_HTML_BYTES) -> Page:
@@ -100,8 +122,6 @@ def extract_page(html: str, max_bytes: int = MAX_HTML_BYTES) -> Page:
     if size > max_bytes:
         raise InputRejected(f"html must be at most {max_bytes} bytes (got {size})",
                             {"field": "html", "limit_bytes": max_bytes})
-    import trafilatura
-
     tree = _parse(_CONTROL.sub("", html))
     if tree is None:
         raise InputRejected("the html has no article text", {"field": "html"})
@@ -115,10 +135,14 @@ def extract_page(html: str, max_bytes: int = MAX_HTML_BYTES) -> Page:
                 f"{MAX_ELEMENTS} are read", {"field": "html", "limit_elements": MAX_ELEMENTS},
             )
     title = _title(tree)
-    doc = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True,
-                                      include_images=False, include_links=False)
-    text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    text = _BLANK_LINES.sub("\n\n", _CONTROL.sub("", text)).strip()
+    # Precision first: bullets must come from the article alone (on the dev pages, leaking bullets
+    # 3.8% -> 2.9% for 2 points of body F1); a page where that finds (almost) nothing is read again
+    # with trafilatura's defaults, so that it still gets bullets.
+    spare = copy.deepcopy(tree)
+    text = _trafilatura_text(tree, favor_precision=True)
+    if len(text) < MIN_PRECISE_CHARS:
+        text = _trafilatura_text(spare, favor_precision=False)
+    text = _BLANK_LINES.sub("\n\n", _CONTROL.sub("", _fix_mojibake(text))).strip()
     if not re.search(r"[^\W\d_]", text):
         raise InputRejected("the html has no article text", {"field": "html"})
     return Page(text=text, title=title)
