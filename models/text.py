@@ -5,14 +5,18 @@ bullet can always point back at where it came from.
 """
 from __future__ import annotations
 
+import copy
+import logging
 import re
 import threading
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from .errors import UnsupportedLanguage
+
+log = logging.getLogger("models.text")
 
 SUPPORTED_LANGS: tuple[str, ...] = ("ko", "en")
 
@@ -147,21 +151,161 @@ def _windows(block: str, limit: int, base: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
+class ForkSafeKiwi:
+    """kiwipiepy's ``Kiwi`` that may be built before a fork (the gunicorn master) and used after.
+
+    Kiwi analyses an iterable of texts on its own thread pool, and threads do not survive fork: in
+    a forked worker such a call never returns. Here iterables are analysed one text at a time on
+    the caller's thread (a worker's request threads are its parallelism); everything else passes
+    through.
+    """
+
+    _ITERABLE_CALLS = frozenset({"tokenize", "analyze", "split_into_sents", "space", "glue"})
+
+    def __init__(self, kiwi: object) -> None:
+        self._kiwi = kiwi
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._kiwi, name)
+        if name not in self._ITERABLE_CALLS:
+            return attr
+
+        def call(text: object, *args: object, **kwargs: object) -> object:
+            if isinstance(text, str):
+                return attr(text, *args, **kwargs)
+            return [attr(t, *args, **kwargs) for t in text]  # type: ignore[attr-defined]
+
+        return call
+
+
+EnglishSegmenter = Callable[[str], list[tuple[int, int]]]
+"""English sentence spans ``(start, end)`` of one line of text, in order."""
+
+_pysbd_lock = threading.Lock()  # pysbd's segmenter keeps per-call state
+_pysbd_segmenter = None
+
+
+def pysbd_spans(block: str) -> list[tuple[int, int]]:
+    """pysbd's sentences of ``block`` as spans (the splitter before issue 15)."""
+    global _pysbd_segmenter
+    import pysbd
+
+    with _pysbd_lock:
+        if _pysbd_segmenter is None:
+            _pysbd_segmenter = pysbd.Segmenter(language="en", clean=False)
+        pieces = _pysbd_segmenter.segment(block)
+    spans = []
+    cursor = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        at = block.find(piece, cursor)
+        if at < 0:  # pysbd altered the text: fall back to the whole remainder
+            spans.append((cursor, len(block)))
+            cursor = len(block)
+            break
+        spans.append((at, at + len(piece)))
+        cursor = at + len(piece)
+    if cursor < len(block) and block[cursor:].strip():
+        spans.append((cursor, len(block)))
+    return spans
+
+
+def blingfire_spans(block: str) -> list[tuple[int, int]]:
+    """blingfire's sentences of ``block`` as spans (found in order in the block)."""
+    import blingfire
+
+    return _spans_of(block, blingfire.text_to_sentences(block).split("\n")) if block.strip() else []
+
+
+def _spans_of(block: str, pieces: Iterable[str]) -> list[tuple[int, int]]:
+    spans = []
+    cursor = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        at = block.find(piece, cursor)
+        if at < 0:  # the segmenter altered the text: fall back to the whole remainder
+            break
+        spans.append((at, at + len(piece)))
+        cursor = at + len(piece)
+    if block[cursor:].strip():
+        spans.append((cursor, len(block)))
+    return spans
+
+
+# Daily Mail copy runs photo captions into the text without a full stop: "... a house in Leeds
+# (pictured) Officers arrested ...". A caption marker followed by a capitalised word ends a sentence.
+_RUN_IN_CAPTION = re.compile(
+    r"(?:\((?:pictured|left|right|centre|center|above|below|top|bottom|inset|far left|far right)\)"
+    r"|\bpictured (?:above|below|left|right|top|bottom))(?=\s+[A-Z][a-z])"
+)
+
+
+def _english_segmenter() -> EnglishSegmenter:
+    """blingfire, chosen by bench/splitters.py; pysbd where blingfire's library cannot load (its
+    wheel carries an x86-64 Linux build only)."""
+    try:
+        import blingfire  # noqa: F401
+    except (ImportError, OSError) as err:
+        log.warning("blingfire unavailable (%s): English sentences split by pysbd, about 50x slower", err)
+        return pysbd_spans
+    return blingfire_spans
+
+
+_segmenter: list[EnglishSegmenter] = []
+
+
+# '"Is it over?" she asked.': a quoted question or exclamation followed by a lower-case word
+# goes on (blingfire ends the sentence at the question mark).
+_QUOTED_END = re.compile(r"[?!][\"'”’]$")
+_LOWER_WORD = re.compile(r"[a-z][a-z]")
+
+
+def english_spans(block: str) -> list[tuple[int, int]]:
+    """English sentence spans of one line: blingfire's sentences, a quoted question that the
+    sentence goes on after rejoined, run-in captions cut off."""
+    if not _segmenter:
+        _segmenter.append(_english_segmenter())
+    spans: list[tuple[int, int]] = []
+    for s, e in _segmenter[0](block):
+        if spans and _LOWER_WORD.match(block, s) and _QUOTED_END.search(block, 0, spans[-1][1]):
+            spans[-1] = (spans[-1][0], e)
+        else:
+            spans.append((s, e))
+    if "pictured" not in block and "(" not in block:
+        return spans
+    out = []
+    for s, e in spans:
+        for m in _RUN_IN_CAPTION.finditer(block, s, e):
+            out.append((s, m.end()))
+            s = m.end()
+        out.append((s, e))
+    return out
+
+
 class SentenceSplitter:
     """Splits an article into sentences with offsets; build once per process.
 
     Line breaks always end a sentence (news copy often comes one sentence per line, without
-    final periods); within a line Korean is split by kiwipiepy and English by pysbd, which knows
-    abbreviations, decimals and quotes.
+    final periods); within a line Korean is split by kiwipiepy (whose analysis also gives each
+    sentence its morphemes) and English by blingfire plus a rule for run-in photo captions
+    (:func:`english_spans`; compared with pysbd and others in bench/splitters.py).
     """
 
-    def __init__(self) -> None:
-        import pysbd
+    def __init__(self, english: EnglishSegmenter | None = None) -> None:
         from kiwipiepy import Kiwi
 
-        self._kiwi = Kiwi(load_multi_dict=False)
-        self._pysbd = pysbd.Segmenter(language="en", clean=False)
-        self._lock = threading.Lock()  # pysbd's segmenter keeps per-call state
+        self._kiwi = ForkSafeKiwi(Kiwi(load_multi_dict=False))
+        self._english = english or english_spans
+
+    def with_english(self, english: EnglishSegmenter) -> SentenceSplitter:
+        """The same splitter (sharing kiwipiepy) with another English segmenter; for comparisons."""
+        clone = copy.copy(self)
+        clone._english = english
+        return clone
 
     @property
     def kiwi(self):  # noqa: ANN201 - kiwipiepy has no public type stubs
@@ -220,23 +364,7 @@ class SentenceSplitter:
                 if morphs is not None:
                     morphs.extend((t.start, t.start + t.len, t.form, t.tag) for t in sent.tokens)
         else:
-            with self._lock:
-                pieces = self._pysbd.segment(block)
-            spans = []
-            cursor = 0
-            for piece in pieces:
-                piece = piece.strip()
-                if not piece:
-                    continue
-                at = block.find(piece, cursor)
-                if at < 0:  # pysbd altered the text: fall back to the whole remainder
-                    spans.append((cursor, len(block)))
-                    cursor = len(block)
-                    break
-                spans.append((at, at + len(piece)))
-                cursor = at + len(piece)
-            if cursor < len(block) and block[cursor:].strip():
-                spans.append((cursor, len(block)))
+            spans = self._english(block)
         for s, e in spans:
             # trim whitespace so offsets point at the sentence itself
             while s < e and block[s].isspace():
@@ -286,6 +414,38 @@ def _morphs_within(
             out.append(Morph(form, tag, s - start, e - start))
         i += 1
     return tuple(out)
+
+
+_shared_lock = threading.Lock()
+_shared: dict[str, object] = {}
+
+
+def shared_splitter() -> SentenceSplitter:
+    """This process's splitter: built on first use, or inherited from the gunicorn master."""
+    with _shared_lock:
+        if "splitter" not in _shared:
+            _shared["splitter"] = SentenceSplitter()
+        return _shared["splitter"]  # type: ignore[return-value]
+
+
+def shared_detector() -> LanguageDetector:
+    """This process's language detector: built on first use, or inherited from the gunicorn master."""
+    with _shared_lock:
+        if "detector" not in _shared:
+            _shared["detector"] = LanguageDetector()
+        return _shared["detector"]  # type: ignore[return-value]
+
+
+def preload_shared() -> None:
+    """Build and warm the splitter and the detector now.
+
+    Called in the gunicorn master before it forks its workers, which then share kiwipiepy's model
+    (about 310 MB) and lingua's tables copy-on-write instead of each building its own. Nothing
+    here touches torch or CTranslate2 (state that hangs forked workers), and kiwipiepy is
+    fork-safe through :class:`ForkSafeKiwi`.
+    """
+    shared_splitter().warm_up()
+    shared_detector().detect("정부는 새 정책을 발표했다. The plan starts next year.")
 
 
 # Korean morphemes that carry content: nouns, numbers, foreign words, verb and adjective stems.

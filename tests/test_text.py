@@ -178,3 +178,111 @@ def test_shorten_en_drops_attribution_tail() -> None:
         "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged from "
         "the city's hydroelectric grid."
     )
+
+
+# --- issue 15: sentence boundaries, one Korean analysis, a fork-safe shared splitter -------------
+
+from bench.splitters import BOUNDARY_CASES  # noqa: E402 - the table lives with its benchmark
+
+
+@pytest.mark.parametrize(("text", "expected"), BOUNDARY_CASES, ids=[t[:40] for t, _ in BOUNDARY_CASES])
+def test_english_sentence_boundaries(engine, text: str, expected: list[str]) -> None:
+    sents = engine.splitter.split(text, "en")
+    assert [s.text for s in sents] == expected
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+def test_pysbd_before_issue_15_missed_cases_the_chosen_splitter_gets(engine) -> None:
+    """The table is not one every splitter passes: pysbd (the splitter before) fails some of it."""
+    from models.text import pysbd_spans
+
+    old = engine.splitter.with_english(pysbd_spans)
+    assert sum([s.text for s in old.split(t, "en")] != e for t, e in BOUNDARY_CASES) >= 3
+
+
+KO_TEXT = "[서울=한빛뉴스] 김하늘 기자 = 정부는 5일 새 정책을 발표했다. 시행은 내년부터다\n서울시 전기버스 전면 도입\n업계는 \"환영한다\"고 밝혔다"
+
+
+def test_korean_sentences_carry_their_morphemes(engine) -> None:
+    sents = engine.splitter.split(KO_TEXT, "ko")
+    assert len(sents) >= 4
+    for s in sents:
+        assert s.morphs, s.text
+        for m in s.morphs:
+            assert 0 <= m.start <= m.end <= len(s.text)
+        # morphemes that keep their surface form sit exactly where the offsets say
+        assert any(s.text[m.start : m.end] == m.form for m in s.morphs)
+    assert engine.splitter.split("The plan starts next year.", "en")[0].morphs is None
+
+
+def test_tokens_reuse_the_splitters_analysis(engine, monkeypatch) -> None:
+    sents = engine.splitter.split(KO_TEXT, "ko")
+    fresh = engine.splitter.tokens([s.text for s in sents], "ko")  # analysed again, sentence by sentence
+    calls = []
+    real = engine.splitter._kiwi._kiwi
+    monkeypatch.setattr(engine.splitter._kiwi, "_kiwi", _Spy(real, calls))
+    reused = engine.splitter.tokens(sents, "ko")
+    assert calls == []  # no second analysis
+    assert reused == fresh  # and the same tokens (these sentences read the same in context)
+
+
+def test_ranking_a_korean_article_analyses_it_once(engine, monkeypatch, ko_article: str) -> None:
+    calls: list[str] = []
+    real = engine.splitter._kiwi._kiwi
+    monkeypatch.setattr(engine.splitter._kiwi, "_kiwi", _Spy(real, calls))
+    sents = engine.splitter.split(ko_article, "ko")
+    lines = [line for line in ko_article.splitlines() if line.strip()]
+    assert calls.count("split_into_sents") == len(lines) and "tokenize" not in calls
+    calls.clear()
+    assert engine.extract(sents, "ko", 3)
+    assert calls == []
+
+
+def test_sentence_clip_keeps_morphemes_true(engine) -> None:
+    sent = engine.splitter.split("[서울=한빛뉴스] 정부는 새 정책을 발표했다.", "ko")[0]
+    clipped = sent.clip(len("[서울=한빛뉴스] "))
+    assert clipped.text == "정부는 새 정책을 발표했다." and clipped.start == sent.start + len("[서울=한빛뉴스] ")
+    assert clipped.morphs and clipped.morphs[0].form == "정부" and clipped.morphs[0].start == 0
+    assert clipped == sent.clip(len("[서울=한빛뉴스] ")).bare()  # morphs take no part in equality
+
+
+class _Spy:
+    """Counts calls into kiwipiepy, passing them on."""
+
+    def __init__(self, kiwi: object, calls: list[str]) -> None:
+        self._kiwi, self._calls = kiwi, calls
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._kiwi, name)
+        if name in ("tokenize", "split_into_sents", "analyze"):
+            def call(*args: object, **kwargs: object) -> object:
+                self._calls.append(name)
+                return attr(*args, **kwargs)
+            return call
+        return attr
+
+
+def test_shared_splitter_is_usable_after_fork() -> None:
+    """Built in a parent (the gunicorn master) and used in forked children: kiwipiepy's thread pool
+    does not survive fork, and a raw Kiwi given a list of texts hangs there forever."""
+    import subprocess
+    import sys
+
+    code = """
+import os, sys
+from models.text import preload_shared, shared_splitter, shared_detector
+preload_shared()
+assert not {'torch', 'transformers', 'ctranslate2'} & set(sys.modules), 'the master must stay free of them'
+pid = os.fork()
+if pid == 0:
+    sp = shared_splitter()
+    sp.tokens(['정부는 새 정책을 발표했다', '업계는 환영했다'], 'ko')
+    list(sp.kiwi.tokenize(['정부는 새 정책을 발표했다', '업계는 환영했다']))
+    sp.split('정부는 발표했다. 시행은 내년부터다', 'ko')
+    assert shared_detector().detect('정부는 새 정책을 발표했다').lang == 'ko'
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+    done = subprocess.run([sys.executable, "-c", code], timeout=120, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
