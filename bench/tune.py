@@ -45,13 +45,15 @@ SETS = {
 
 GRID = {
     "en": {
-        "position": [0.0, 0.5, 1.0, 2.0, 4.0],
+        "graph": ["tfidf", "overlap"],
+        "position": [0.0, 0.5, 1.0, 2.0],
         "position_decay": [2.0, 4.0, 8.0],
         "title": [0.0, 0.5, 1.0],
         "redundancy": [0.3, 0.7],
-        "quote": [0.0, 0.5, 1.0],
+        "quote": [0.0, 0.5],
     },
     "ko": {
+        "graph": ["tfidf", "overlap"],
         "position": [0.0, 0.5, 1.0, 2.0],
         "position_decay": [2.0, 4.0, 8.0],
         "title": [0.0, 0.5, 1.0],

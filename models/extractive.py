@@ -3,8 +3,11 @@
 Each candidate sentence gets a score that is an explicit weighted sum of measured features
 (:func:`sentence_scores`):
 
-- ``centrality``: TextRank over a TF-IDF cosine similarity graph (tokens are Korean morphemes or
-  English word stems), scaled so the article's most central sentence scores 1;
+- ``centrality``: TextRank over a sentence similarity graph (tokens are Korean morphemes or
+  English word stems), scaled so the article's most central sentence scores 1. The graph is a
+  per-language choice (``RankWeights.graph``): TF-IDF cosine, or the original TextRank word
+  overlap (Mihalcea & Tarau 2004: shared words over the sum of the log lengths), which favours
+  longer, information-dense sentences;
 - ``position``: a prior for early sentences, ``exp(-p / position_decay)`` for the p-th candidate
   (news puts the point first; its weight is tuned and reported like any other);
 - ``title``: cosine similarity to the headline, when there is one;
@@ -47,14 +50,19 @@ class RankWeights:
     long_tokens: int = 45  # more content tokens than this: penalized (run-on or caption merge)
     long_penalty: float = 0.3
     quote: float = 0.0  # penalty for a sentence that is mostly a direct quote
+    graph: str = "tfidf"  # centrality graph: "tfidf" (cosine) or "overlap" (TextRank's word overlap)
+
+
+GRAPHS = ("tfidf", "overlap")
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceFeatures:
     """Everything the score needs about one article's candidates, computed once."""
 
-    sim: np.ndarray  # n x n cosine similarity, zero diagonal
-    centrality: np.ndarray  # TextRank, max 1
+    sim: np.ndarray  # n x n cosine similarity, zero diagonal (redundancy and duplicates)
+    centrality: np.ndarray  # TextRank over the cosine graph, max 1
+    centrality_overlap: np.ndarray  # TextRank over the word-overlap graph, max 1
     title_sim: np.ndarray  # cosine to the headline (zeros without one)
     positions: np.ndarray  # candidate positions, 0 = first
     lengths: np.ndarray  # content tokens
@@ -102,6 +110,29 @@ def cosine_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
         w = np.fromiter((v for _, v in plist), dtype=np.float64, count=len(plist))
         sim[np.ix_(idx, idx)] += np.outer(w, w)
     return sim
+
+
+def overlap_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
+    """TextRank's sentence similarity: |shared distinct words| / (log(len a + 1) + log(len b + 1)).
+
+    (Mihalcea & Tarau 2004, with +1 so one-word sentences do not divide by zero.) Computed from an
+    inverted index like :func:`cosine_matrix`; the diagonal is zero.
+    """
+    n = len(docs)
+    shared = np.zeros((n, n), dtype=np.float64)
+    postings: dict[str, list[int]] = {}
+    for i, doc in enumerate(docs):
+        for tok in set(doc):
+            postings.setdefault(tok, []).append(i)
+    for plist in postings.values():
+        if len(plist) > 1:
+            idx = np.asarray(plist, dtype=np.intp)
+            shared[np.ix_(idx, idx)] += 1.0
+    loglen = np.log(np.array([len(d) for d in docs], dtype=np.float64) + 1.0)
+    denom = loglen[:, None] + loglen[None, :]
+    out = np.divide(shared, denom, out=np.zeros_like(shared), where=denom > 0)
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def textrank(sim: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np.ndarray:
@@ -159,6 +190,7 @@ def sentence_features(
     return SentenceFeatures(
         sim=sim,
         centrality=textrank(sim, damping),
+        centrality_overlap=textrank(overlap_matrix(docs[:n]), damping),
         title_sim=title_sim,
         positions=np.asarray(positions[:n], dtype=np.float64),
         lengths=np.array([len(t) for t in docs[:n]], dtype=np.float64),
@@ -173,7 +205,8 @@ def position_prior(positions: np.ndarray, decay: float) -> np.ndarray:
 
 def sentence_scores(f: SentenceFeatures, w: RankWeights) -> np.ndarray:
     """Each candidate's score before redundancy: the weighted sum described in the module doc."""
-    score = w.centrality * f.centrality + w.position * position_prior(f.positions, w.position_decay)
+    central = f.centrality_overlap if w.graph == "overlap" else f.centrality
+    score = w.centrality * central + w.position * position_prior(f.positions, w.position_decay)
     score = score + w.title * f.title_sim
     score = score - w.short_penalty * (f.lengths < w.short_tokens)
     score = score - w.long_penalty * (f.lengths > w.long_tokens)
