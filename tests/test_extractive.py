@@ -5,11 +5,13 @@ import math
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from models.extractive import (
     MAX_RANKED_SENTENCES,
     RankWeights,
     cosine_matrix,
+    overlap_matrix,
     pick_best_first,
     position_prior,
     rank_sentences,
@@ -36,6 +38,16 @@ def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
 def test_sparse_cosine_matches_the_dense_computation() -> None:
     docs = [["a", "b", "b"], ["b", "c"], [], ["c", "d", "a", "a"], ["e"]]
     assert np.allclose(cosine_matrix(docs), _dense_cosine(docs))
+
+
+def test_overlap_is_textranks_word_overlap() -> None:
+    docs = [["a", "b", "b"], ["b", "c"], [], ["a", "b", "c", "d"]]
+    sim = overlap_matrix(docs)
+    # shared distinct words / (log(len+1) + log(len+1)), written out by hand
+    assert sim[0, 1] == pytest.approx(1 / (math.log(4) + math.log(3)))
+    assert sim[0, 3] == pytest.approx(2 / (math.log(4) + math.log(5)))
+    assert sim[1, 3] == pytest.approx(2 / (math.log(3) + math.log(5)))
+    assert sim[2].sum() == 0 and np.allclose(np.diag(sim), 0) and np.allclose(sim, sim.T)
 
 
 def test_textrank_prefers_the_hub() -> None:
