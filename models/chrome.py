@@ -263,7 +263,8 @@ class ChromeResult:
 
 def _headline(line: str, lang: str) -> bool:
     words = _words(line)
-    return 2 <= words <= 30 and len(line) <= 200 and not _EN_END.search(line) and not _EMAIL.search(line)
+    return (2 <= words <= 30 and len(line) <= 200 and not ends_like_sentence(line, lang)
+            and not _EMAIL.search(line))
 
 
 def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
