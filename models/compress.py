@@ -177,7 +177,7 @@ _SAY = (r"(?:said|says|told\s+(?:[\w.'’-]+\s+){0,4}?[\w.'’-]+|reported|repor
         r"argued|estimated|according\s+to\s+[^,.;]{1,60})")
 _WHEN = r"(?:\s+(?:on|in|at|last|this|earlier|late|early)\s+[\w\s'’-]{1,24}?|\s+(?:today|yesterday))?"
 # a finite verb opening a verb phrase: an irregular past or an auxiliary, or a regular "-ed"
-_FINITE_WORD = r"(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r"|[a-z]{3,}ed)\b"
+_FINITE_WORD = r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r"|[a-z]{3,}ed)\b"
 _DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _TIME = (rf"(?:on\s+{_DAY}(?:\s+(?:morning|afternoon|evening|night))?|{_DAY}\s+(?:morning|afternoon|"
          r"evening|night)|last\s+(?:week|month|year|night|weekend)|earlier\s+(?:this|last)\s+"
