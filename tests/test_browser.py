@@ -143,3 +143,20 @@ def test_korean_then_english_then_errors(browser, base: str) -> None:
     _wait(d, lambda drv: not drv.find_element("id", "submit").get_attribute("disabled"))
     d.set_window_size(1280, 1400)
     warnings.warn(f"browser screenshots: {korean}, {english}, {error}, {phone}", stacklevel=1)
+
+
+def test_concise_style_from_the_page(browser, base: str) -> None:
+    import requests
+
+    d = browser
+    d.set_window_size(1280, 1400)
+    d.get(base + "/")
+    ko = (ROOT / "samples" / "ko.txt").read_text(encoding="utf-8")
+    _submit(d, ko, style="concise")
+    _wait(d, lambda drv: "style: concise" in drv.find_element("id", "meta").text)
+    api = requests.post(base + "/v1/summarize", json={"text": ko, "style": "concise"}, timeout=30).json()
+    assert api["style"] == "concise"
+    shown = [b.text for b in d.find_elements("css selector", "#bullets li")]
+    assert shown == [b["text"] for b in api["bullets"]] and shown
+    sentence = requests.post(base + "/v1/summarize", json={"text": ko}, timeout=30).json()
+    assert [b["text"] for b in sentence["bullets"]] != shown  # the style changed the bullets

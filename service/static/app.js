@@ -109,7 +109,7 @@
     const models = Object.entries(body.models).map(([task, id]) => task + ": " + id).join(", ");
     const detected = body.detected ? " (detected, confidence " + body.detected.confidence + ")" : "";
     meta.textContent = body.source_lang + detected + " → " + body.target_lang + " · method: " + body.method +
-      " · models: " + (models || "none") + " · input: " + (kind === "html" ? "HTML" : "text") + " · " +
+      " · style: " + body.style + " · models: " + (models || "none") + " · input: " + (kind === "html" ? "HTML" : "text") + " · " +
       total.toFixed(0) + " ms" + (body.cached ? " (cached)" : "");
     result.hidden = false;
   }
@@ -121,7 +121,9 @@
     const text = $("text").value;
     const choice = $("input_kind").value;
     const kind = choice === "auto" ? (looksLikeHtml(text) ? "html" : "text") : choice;
-    const payload = { source_lang: $("source_lang").value, max_bullets: Number($("max_bullets").value) };
+    const payload = {
+      source_lang: $("source_lang").value, max_bullets: Number($("max_bullets").value), style: $("style").value,
+    };
     payload[kind] = text;
     if ($("target_lang").value) payload.target_lang = $("target_lang").value;
     setBusy(true);
