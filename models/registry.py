@@ -244,7 +244,6 @@ def load_configured_models(
     """
     resolved = check_configured(configured, models_dir, allow_noncommercial)
     if resolved:
-        set_torch_threads(threads)
         device = resolve_device(device, backend)
     loaded: dict[Path, object] = {}  # one model serving two slots is loaded once
     summarizers: dict[str, AbstractiveSummarizer] = {}
@@ -276,9 +275,7 @@ def resolve_device(requested: str, backend: str = "auto") -> str:
         raise ValueError(f"unknown device {requested!r}: auto, cpu or cuda")
     if requested == "cpu" or (requested == "auto" and backend == "transformers-int8"):
         return "cpu"
-    import torch
-
-    if torch.cuda.is_available():
+    if _cuda_visible(backend):
         return "cuda"
     if requested == "cuda":
         raise ModelUnavailable(
@@ -288,9 +285,24 @@ def resolve_device(requested: str, backend: str = "auto") -> str:
     return "cpu"
 
 
+def _cuda_visible(backend: str) -> bool:
+    """Whether a GPU is usable: asked of CTranslate2 where it runs the models (no torch import),
+    else of torch."""
+    if backend in ("ctranslate2", "auto"):
+        try:
+            import ctranslate2
+
+            return ctranslate2.get_cuda_device_count() > 0
+        except ImportError:
+            pass
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def set_torch_threads(threads: int) -> None:
-    """Intra-op threads for this process's torch (transformers imports torch even for CTranslate2's
-    tokenizers), and one inter-op thread: a worker's threads already serve requests in parallel."""
+    """Intra-op threads for this process's torch, and one inter-op thread: a worker's threads already
+    serve requests in parallel."""
     import torch
 
     torch.set_num_threads(max(1, threads))
@@ -327,6 +339,7 @@ def load_model(
                 f"use SUMMARIZER_BACKEND=transformers or auto",
                 {"model": spec.ref},
             )
+    set_torch_threads(threads)  # only where torch runs the model: a CTranslate2 worker never imports it
     if backend == "transformers-int8":
         return QuantizedSeq2SeqModel(path, spec, device)
     return Seq2SeqModel(path, spec, device)

@@ -59,6 +59,21 @@ class ModelSpec:
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
 
+def token_limits(model_max_length: int | None, config: object) -> tuple[int, int]:
+    """(input, output) token limits from the tokenizer's ``model_max_length`` and the model config."""
+    limits = [model_max_length]
+    for name in ("max_position_embeddings", "n_positions"):
+        value = getattr(config, name, None)
+        if isinstance(value, int):
+            limits.append(value)
+    # T5 has relative positions and no hard limit; its tokenizer says 512.
+    bounded = [v for v in limits if v and v < 1_000_000]
+    max_input = int(min(bounded)) if bounded else 512
+    # learned/sinusoidal decoder positions bound the output too (T5 has none)
+    positions = getattr(config, "max_position_embeddings", None)
+    return max_input, int(positions) - 2 if isinstance(positions, int) else 1024
+
+
 class Seq2SeqModel:
     """A tokenizer and a seq2seq model loaded from a local directory, with batched ``generate``.
 
@@ -80,17 +95,7 @@ class Seq2SeqModel:
         self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)  # nosec B615
         self.config = AutoConfig.from_pretrained(self.path, local_files_only=True)  # nosec B615
         self._tok_lock = threading.Lock()
-        limits = [self.tokenizer.model_max_length]
-        for name in ("max_position_embeddings", "n_positions"):
-            value = getattr(self.config, name, None)
-            if isinstance(value, int):
-                limits.append(value)
-        # T5 has relative positions and no hard limit; its tokenizer says 512.
-        bounded = [v for v in limits if v and v < 1_000_000]
-        self.max_input_tokens = int(min(bounded)) if bounded else 512
-        # learned/sinusoidal decoder positions bound the output too (T5 has none)
-        positions = getattr(self.config, "max_position_embeddings", None)
-        self.max_output_tokens = int(positions) - 2 if isinstance(positions, int) else 1024
+        self.max_input_tokens, self.max_output_tokens = token_limits(self.tokenizer.model_max_length, self.config)
         self._load_weights()
 
     def _load_weights(self) -> None:
