@@ -92,7 +92,7 @@ LINE_RULES: dict[str, list[Rule]] = {
         # BY PARK EUN-JEE, YONHAP [park.eunjee@joongang.co.kr] ; By Jane Doe and John Roe, Reuters
         ("byline", r"^(?:written |posted |reported |story |words |text )?by\s+(?-i:[A-Z][\w.'’-]*)"
                    r"(?:\s+(?:(?-i:[A-Z][\w.'’-]*)|and|&|de|van|von|da|al))*\s*"
-                   r"(?:[,|/–—-].{0,80}|[\[(<]?[\w.+-]+@[\w.-]+[\])>]?)?$", 25),
+                   r"(?:[,|/–—-].{0,80}|[\[(<]?[\w.+-]+@[\w.-]+[\])>]?|\d{1,2},?\s+\d{4}\b.{0,40})?$", 25),
         ("byline", r"^(?:author|reporter|correspondent|editor|staff writer|contributor|reviewed by|"
                    r"fact[- ]checked by|edited by|photographs? by|photos? by|illustrations? by)\b.{0,80}$", 15),
         ("byline", r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:\||·|•|,|—|–)\s*"
@@ -149,6 +149,15 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("url", _URL_ONLY.pattern, 3),
     ], re.I),
 }
+
+
+# A credit on a line of its own ("Image: Courtesy of ...", "[사진 = 한빛뉴스]"): the line just above
+# it is the caption it credits.
+_CREDIT_LINE = re.compile(
+    r"^\W*(?:photo|image|picture|illustration|graphic|credit|courtesy|source)s?\b\s*(?::|by\b|courtesy\b)|"
+    r"^\W*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]|^\W*[\[(][^\])]{0,40}(?:제공|=)[^\])]{0,40}[\])]\W*$|"
+    r"^\W*[\[(](?:" + _AGENCIES + r")[\])]\W*$", re.I)
+CAPTION_WORDS = 40
 
 
 def _norm(line: str) -> str:
@@ -212,6 +221,9 @@ PROSE_CHARS = {"en": 80, "ko": 40}
 # What a line that is not prose (a heading, a menu item, a caption, chrome) costs the article block
 # it sits in, in characters of prose: the block grows past such lines while prose outweighs them.
 BLOCK_GAP_COST = 60
+# Chrome that costs an article block nothing: found inside articles as often as around them.
+BLOCK_FREE = frozenset({"caption", "byline", "email", "dateline", "reading-time", "prompt", "disclosure",
+                        "symbols", "url", "question"})
 # Lines caught by the rules above that make a text a page (and not a plain article): only then are
 # lines outside the article's block dropped.
 PAGE_EVIDENCE = 2
@@ -228,6 +240,12 @@ _COMMENTS = {
     "ko": re.compile(r"^댓글(?:\s*\d+\s*개?)?\W*$|^댓글\s*(?:쓰기|작성|보기|목록|달기)|^\d+\s*개의?\s*댓글|"
                      r"^(?:전체\s*)?댓글\s*\[?\d+\]?\W*$"),
 }
+# A comment's age on a line of its own ("8d", "3 hours ago", "2일 전"): readers' comments start there.
+_COMMENT_AGE = re.compile(r"^\d{1,2}\s*(?:[smhdwy]|mo|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?)"
+                          r"(?:\s+ago)?$|^\d{1,2}\s*(?:초|분|시간|일|주|개월|달|년)\s*전$", re.I)
+# A standfirst (dek): a short paragraph between the headline and the byline, the editor's summary
+# rather than the article.
+DEK_WORDS = 40
 _QUESTION = re.compile(r"\?[\"'’”)\]]*$")
 
 
@@ -243,7 +261,12 @@ def body_block(lines: Sequence[str], reasons: Sequence[str | None], lang: str) -
     best, best_span = 0, (0, len(lines) - 1)
     run, start = 0, 0
     for i, (line, reason) in enumerate(zip(lines, reasons)):
-        gain = len(line) if reason is None and _is_prose(line, lang) else -BLOCK_GAP_COST
+        if reason is None and _is_prose(line, lang):
+            gain = len(line)
+        elif reason in BLOCK_FREE:
+            continue  # a caption, byline or prompt sits inside articles as often as outside
+        else:
+            gain = -BLOCK_GAP_COST
         if run <= 0:
             run, start = 0, i
         run += gain
@@ -279,6 +302,10 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
     for i, line in enumerate(lines):
         if reasons[i] is None and counts.get(line.casefold(), 0) >= 2:
             reasons[i] = "repeated"
+    for i in range(1, len(lines)):
+        if reasons[i] in ("caption", "byline") and reasons[i - 1] is None and _CREDIT_LINE.search(lines[i]) \
+                and _words(lines[i - 1]) <= CAPTION_WORDS:
+            reasons[i - 1] = "caption"
     for i in _menu_lines(lines, reasons, lang):
         if reasons[i] is None:
             reasons[i] = "menu"
@@ -292,11 +319,15 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
             if _headline(line, lang) and i + 1 < len(lines) and (reasons[i] != "menu" or _words(line) >= 4):
                 reasons[i] = "title"
             break
+    for i, line in enumerate(lines):
+        if reasons[i] is None and _words(line) <= DEK_WORDS and i > 0 and reasons[i - 1] is not None \
+                and any(r in ("byline", "dateline") for r in reasons[i + 1 : i + 3]):
+            reasons[i] = "standfirst"
     # readers' comments: everything after a comment section's header that follows article prose
     prose_seen = False
     comments = _COMMENTS.get(lang, _COMMENTS["en"])
     for i, line in enumerate(lines):
-        if prose_seen and (comments.search(line) or _COMMENTS["en"].search(line)):
+        if prose_seen and (comments.search(line) or _COMMENTS["en"].search(line) or _COMMENT_AGE.search(line)):
             for j in range(i, len(lines)):
                 reasons[j] = reasons[j] or "comments"
             break

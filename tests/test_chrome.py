@@ -197,3 +197,20 @@ def test_strip_chrome_keeps_offsets_and_drops_questions(splitter: SentenceSplitt
 def test_byline_only_korean_text_keeps_nothing(splitter: SentenceSplitter) -> None:
     text = "(서울=한빛뉴스) 김하늘 기자 ="
     assert strip_chrome(text, splitter.split(text, "ko"), "ko").sentences == []
+
+
+@pytest.mark.parametrize(("caption", "credit", "lang"), [
+    ("The mayor opens the new library on Monday.", "Image: Courtesy of City Hall", "en"),
+    ("Visitors walk along the renovated pier at sunset.", "Photo: Harbor Daily", "en"),
+    ("시민들이 새로 문을 연 도서관을 둘러보고 있다.", "[사진 = 한빛뉴스]", "ko"),
+    ("새 전시관 내부 모습.", "[한빛시 제공]", "ko"),
+])
+def test_caption_above_its_credit_line(caption: str, credit: str, lang: str) -> None:
+    prose = ARTICLE_EN if lang == "en" else [
+        "한빛시는 새 도서관이 하루 평균 3000명의 방문객을 맞을 것으로 내다봤다고 13일 밝혔다.",
+        "도서관은 지하 2층, 지상 5층 규모로 지어졌으며 장서 20만 권을 갖췄다.",
+    ]
+    text = "\n".join([prose[0], caption, credit, *prose[1:]])
+    reasons = _reasons(text, lang)
+    assert reasons[caption] == "caption"
+    assert all(reasons[line] is None for line in prose)
