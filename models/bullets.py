@@ -5,8 +5,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .compress import Kiwi
 from .style import Style, fit_bullet
-from .text import Sentence
+from .text import Morph, Sentence
 
 # Longest bullet per language (both settings). Korean carries more per character than English;
 # over-long sentences are compressed (models/compress.py), never cut, and skipped if they cannot be.
@@ -162,7 +163,7 @@ def strip_markup(text: str) -> str:
     return re.sub(r"\s{2,}", " ", html.unescape(_TAG.sub(" ", text))).strip()
 
 
-def _morphs_for(text: str, sources: Sequence[Sentence]) -> Sequence[object] | None:
+def _morphs_for(text: str, sources: Sequence[Sentence]) -> Sequence[Morph] | None:
     """The splitter's morphemes when ``text`` is its one source sentence's text, else None."""
     if len(sources) == 1 and sources[0].text == text:
         return getattr(sources[0], "morphs", None)
@@ -174,7 +175,7 @@ def shape_bullets(
     lang: str,
     max_chars: int,
     max_bullets: int,
-    kiwi: object | None = None,
+    kiwi: Kiwi | None = None,
     dedupe_threshold: float = 0.6,
     style: Style = "sentence",
 ) -> list[Bullet]:
@@ -192,7 +193,7 @@ def shape_bullets(
         text = strip_markup(text.strip())
         lead = drop_leading_connective(text, lang)
         morphs = _morphs_for(text, sources) if lead == text else None
-        fitted = fit_bullet(lead, lang, max_chars, style, kiwi, morphs)  # type: ignore[arg-type]
+        fitted = fit_bullet(lead, lang, max_chars, style, kiwi, morphs)
         if fitted is None:
             continue
         cleaned = balance(fitted)

@@ -436,7 +436,6 @@ def base_tag(tag: str) -> str:
     return tag.split("-", 1)[0]
 _KO_NOUNS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "SN", "SL", "SH", "XSN"})
 _KO_CLOSING_PUNCT = frozenset({"SF", "SE", "SSC", "SP", "SO", "SW"})
-_KO_DATE_NOUNS = frozenset({"일", "월", "년"})
 
 
 class Kiwi(Protocol):
@@ -692,17 +691,11 @@ def _drop_parens(words: list[Word]) -> list[Word] | None:
 
 
 def _drop_according(words: list[Word]) -> list[Word] | None:
-    """A leading "...에 따르면/의하면" attribution removed."""
+    """A leading "...에 따르면/의하면" attribution removed (with its comma, if any)."""
     for wi, w in enumerate(words[:8]):
-        toks = w.current()
+        toks = [m for m in w.current() if m[1] != "SP"]
         if len(toks) == 2 and toks[0][0] in ("따르", "의하") and toks[1] == ("면", "EC"):
-            if wi + 1 < len(words) and wi > 0:
-                rest = words[wi + 1 :]
-                first = rest[0].current()
-                if first and first[-1][1] == "SP":  # "따르면," : the comma goes too
-                    pass
-                return rest
-            return None
+            return words[wi + 1 :] if 0 < wi < len(words) - 1 else None
         if any(t in ("EC", "EF") for _, t in toks):
             return None
     return None
@@ -744,7 +737,7 @@ def opens_sentence(words: Sequence[Word], wi: int) -> bool:
     )
 
 
-def _first_subject(words: Sequence[Word]) -> int | None:
+def first_subject(words: Sequence[Word]) -> int | None:
     """Index of the sentence's opening subject or topic ("서울시가", "연구를 진행한 교수도")."""
     return _subject_in(words, 8)
 
@@ -790,7 +783,7 @@ def _clause_options(words: list[Word]) -> list[list[Word]]:
     out: list[list[Word]] = []
     if _final_ef(words) is None:
         return out
-    subject = _first_subject(words)
+    subject = first_subject(words)
     depth = 0
     for wi in range(len(words) - 1):
         toks = words[wi].current()
@@ -826,10 +819,12 @@ def is_sentence_ko(text: str, kiwi: Kiwi) -> bool:
     """True when ``text`` re-analyses as one finished Korean sentence: it ends in a final ending
     (EF) and no other final ending stands outside quotation marks or brackets."""
     tokens = list(kiwi.tokenize(text))
-    return _finished_once(tokens, nominal=False)
+    return finished_once(tokens, nominal=False)
 
 
-def _finished_once(tokens: Sequence[MorphLike], nominal: bool) -> bool:
+def finished_once(tokens: Sequence[MorphLike], nominal: bool) -> bool:
+    """True when ``tokens`` (an analysis) end in a final ending, or with ``nominal`` in a noun or
+    -(으)ㅁ, and no other final ending stands outside quotation marks or brackets."""
     content = [t for t in tokens if t.tag not in _KO_CLOSING_PUNCT]
     if len(content) < 2:
         return False

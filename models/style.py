@@ -27,12 +27,12 @@ from .compress import (
     KoSentence,
     MorphLike,
     Word,
-    _finished_once,
-    _first_subject,
     base_tag,
     compress_en,
     compress_ko,
     concise_en_text,
+    finished_once,
+    first_subject,
     is_balanced,
     ko_candidates,
     opens_sentence,
@@ -132,7 +132,7 @@ def _nominalize(words: list[Word]) -> list[Word] | None:
                 j -= 1
                 continue
             break
-    subject = _first_subject(out[:pred])
+    subject = first_subject(out[:pred])
     if subject is not None and opens_sentence(out, subject):
         following = len(out) - subject - 1
         word = _strip_particle(out[subject], ("JKS", "JX"))
@@ -144,7 +144,7 @@ def _nominalize(words: list[Word]) -> list[Word] | None:
 def is_nominal_ko(text: str, kiwi: Kiwi) -> bool:
     """True when ``text`` re-analyses as one bullet in nominal form: its last morpheme is a noun
     (or the nominal ending -(으)ㅁ) and no finished sentence stands inside it outside quotes."""
-    return _finished_once(list(kiwi.tokenize(text)), nominal=True) and is_balanced(text)
+    return finished_once(list(kiwi.tokenize(text)), nominal=True) and is_balanced(text)
 
 
 def concise_ko(
