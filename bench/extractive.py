@@ -1,0 +1,215 @@
+"""The embedded default (extractive, no model) over HTTP, against its two floors, in one run.
+
+    python -m bench.extractive --data ../shared/eval [--workers 2] [--out artifacts/extractive.json]
+
+Starts the real server (``python -m service serve``: gunicorn, 127.0.0.1, no model configured,
+result cache off) and measures, in one run on this machine:
+
+- **HTTP floor**: ``GET /healthz`` at the same concurrency (1 and 8 clients): what the HTTP layer
+  alone can do here;
+- **kiwipiepy floor**: one ``Kiwi.split_into_sents(text, return_tokens=True)`` per Korean article
+  (the single analysis the pipeline needs), single-threaded in this process, times the CPUs the
+  server may use;
+- **articles/s** of ``POST /v1/summarize`` (``{"text": ...}``: language detected, as clients send
+  it) at 1 and 8 clients for the English and the Korean rows of ``dev.jsonl`` (the dev articles:
+  held-out-size news), with p50/p95 latency, each as a ratio of its floor;
+- **PSS** (proportional set size: shared pages split between the processes sharing them, so the
+  master's preloaded kiwipiepy counts once) of the gunicorn master plus its workers, after the
+  load, with RSS beside it.
+
+Targets (issue 15): English >= 0.5 of the HTTP floor and Korean >= 0.7 of the kiwipiepy floor,
+both at 8 clients; server PSS <= 600 MB with 2 workers. Every row also reports the share of the
+CPUs that other processes took while it ran: on a shared machine, read the ratios, not the rates.
+The data is read where it lies and never copied into the repository.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.speed import CpuWatch, cores, percentile
+
+LEVELS = (1, 8)
+TARGETS = {"en_http": 0.5, "ko_kiwi": 0.7, "pss_mb": 600.0}
+
+
+def _request(conn: list[Any], port: int, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+    for attempt in range(2):
+        if conn[0] is None:
+            conn[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            conn[0].request(method, path, body=body, headers=headers)
+            resp = conn[0].getresponse()
+            return resp.status, resp.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            conn[0].close()
+            conn[0] = None  # an idle keep-alive connection closed by the server: reconnect once
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def load(port: int, method: str, path: str, bodies: list[bytes | None], clients: int,
+         per_client: int) -> dict[str, Any]:
+    """``clients`` threads, each sending ``per_client`` requests back to back on a keep-alive connection."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(i: int) -> None:
+        conn: list[Any] = [None]
+        barrier.wait()
+        for r in range(per_client):
+            body = bodies[(i + r * clients) % len(bodies)]
+            t0 = time.perf_counter()
+            try:
+                status, data = _request(conn, port, method, path, body)
+            except OSError as err:
+                status, data = 0, repr(err).encode()
+            took = time.perf_counter() - t0
+            with lock:
+                if status == 200:
+                    latencies.append(took)
+                else:
+                    errors.append(f"{status}: {data[:200]!r}")
+        if conn[0] is not None:
+            conn[0].close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    watch = CpuWatch()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {clients * per_client} {method} {path} failed, first: {errors[0]}")
+    n = clients * per_client
+    return {"clients": clients, "requests": n, "seconds": round(wall, 3), "per_s": n / wall,
+            "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+            "others_cpu_pct": watch.shares()[0]}
+
+
+def kiwi_floor(texts: list[str], repeat: int = 3) -> float:
+    """Korean articles per second of one kiwipiepy analysis each, one thread (best of ``repeat``)."""
+    from kiwipiepy import Kiwi
+
+    kiwi = Kiwi(load_multi_dict=False)  # as the service builds it
+    kiwi.split_into_sents(texts[0], return_tokens=True)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for text in texts:
+            kiwi.split_into_sents(text, return_tokens=True)
+        best = min(best, time.perf_counter() - t0)
+    return len(texts) / best
+
+
+def server_memory(pid: int) -> dict[str, float]:
+    """PSS and RSS (MB) of the gunicorn master and all its descendants, and how many there are."""
+    import psutil
+
+    master = psutil.Process(pid)
+    procs = [master, *master.children(recursive=True)]
+    pss = rss = 0
+    for p in procs:
+        info = p.memory_full_info()
+        pss += info.pss
+        rss += info.rss
+    return {"pss_mb": pss / 2**20, "rss_mb": rss / 2**20, "processes": len(procs),
+            "master_pss_mb": master.memory_full_info().pss / 2**20}
+
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, help="the eval folder (dev.jsonl)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=8, help="SUMMARIZER_THREADS per worker")
+    ap.add_argument("--requests", type=int, default=240, help="summarize requests per language and level")
+    ap.add_argument("--out", default="artifacts/extractive.json")
+    args = ap.parse_args(argv)
+
+    from tests.test_server import start_server, stop_server
+
+    rows = _read(Path(args.data) / "dev.jsonl")
+    texts = {lang: [r["text"] for r in rows if r["lang"] == lang] for lang in ("en", "ko")}
+    cpus = cores()
+    print(f"bench.extractive: {cpus} CPUs, {args.workers} workers x {args.threads} threads; dev.jsonl: "
+          + ", ".join(f"{len(t)} {lang} articles (mean {sum(map(len, t)) // len(t)} characters)"
+                      for lang, t in texts.items()), flush=True)
+    kiwi_per_cpu = kiwi_floor(texts["ko"])
+    report: dict[str, Any] = {"cpus": cpus, "workers": args.workers, "threads": args.threads,
+                              "kiwi_floor_per_cpu": kiwi_per_cpu, "rows": []}
+    env = {"SUMMARIZER_MODEL_TRANSLATE_KO_EN": "", "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "",
+           "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "", "SUMMARIZER_PRESET": "",
+           "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "", "SUMMARIZER_LOG_LEVEL": "WARNING",
+           "SUMMARIZER_THREADS": str(args.threads), "SUMMARIZER_LOAD_IN_BACKGROUND": "false",
+           "SUMMARIZER_RATE_LIMIT_PER_MINUTE": "0"}
+    proc, base = start_server(env, workers=args.workers)
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        bodies = {lang: [json.dumps({"text": t}).encode() for t in ts] for lang, ts in texts.items()}
+        for lang in ("en", "ko"):  # warm-up, not timed: every article once per worker
+            load(port, "POST", "/v1/summarize", bodies[lang], args.workers, len(bodies[lang]))
+        for clients in LEVELS:
+            per_client = max(1, args.requests // clients)
+            health = load(port, "GET", "/healthz", [None], clients, max(200, 8 * per_client))
+            report["rows"].append({"what": "HTTP floor: GET /healthz", **health})
+            for lang in ("en", "ko"):
+                row = load(port, "POST", "/v1/summarize", bodies[lang], clients, per_client)
+                floor = health["per_s"] if lang == "en" else kiwi_per_cpu * min(cpus, clients)
+                report["rows"].append({"what": f"summarize {lang}", "floor": floor, "ratio": row["per_s"] / floor,
+                                       "floor_name": "HTTP floor" if lang == "en" else
+                                       f"kiwipiepy x {min(cpus, clients)} CPU", **row})
+        report["memory"] = server_memory(proc.pid)
+    finally:
+        stop_server(proc)
+
+    by = {(r["what"], r["clients"]): r for r in report["rows"]}
+    en8, ko8 = by[("summarize en", 8)], by[("summarize ko", 8)]
+    mem = report["memory"]
+    report["targets"] = [
+        {"target": "English at 8 clients / HTTP floor", "value": round(en8["ratio"], 3),
+         "goal": f">= {TARGETS['en_http']}", "met": en8["ratio"] >= TARGETS["en_http"]},
+        {"target": "Korean at 8 clients / (kiwipiepy floor x CPUs)", "value": round(ko8["ratio"], 3),
+         "goal": f">= {TARGETS['ko_kiwi']}", "met": ko8["ratio"] >= TARGETS["ko_kiwi"]},
+        {"target": f"server PSS, master + {args.workers} workers (MB)", "value": round(mem["pss_mb"]),
+         "goal": f"<= {TARGETS['pss_mb']:.0f}", "met": mem["pss_mb"] <= TARGETS["pss_mb"] or args.workers != 2},
+    ]
+    print(f"kiwipiepy floor: {kiwi_per_cpu:.1f} Korean articles/s per CPU (split_into_sents with tokens)\n")
+    print("| what | clients | requests | articles/s | floor | ratio | p50 ms | p95 ms | others' CPU % |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in report["rows"]:
+        floor = f"{r['floor']:.0f} ({r['floor_name']})" if "floor" in r else "-"
+        ratio = f"{r['ratio']:.2f}" if "ratio" in r else "-"
+        print(f"| {r['what']} | {r['clients']} | {r['requests']} | {r['per_s']:.1f} | {floor} | {ratio} "
+              f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['others_cpu_pct']:.0f} |")
+    print(f"\nserver memory after the load: PSS {mem['pss_mb']:.0f} MB (master {mem['master_pss_mb']:.0f} MB), "
+          f"RSS {mem['rss_mb']:.0f} MB summed over {mem['processes']} processes")
+    print("\ntargets:")
+    for t in report["targets"]:
+        print(f"  {t['target']} = {t['value']} (goal {t['goal']}) {'met' if t['met'] else 'NOT MET'}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
