@@ -3,6 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
+# System packages for the Redis and browser tests: installed here when we are root; otherwise the
+# command to run is printed and the tests stop, unless SUMMARIZER_SKIP_SYSTEM_TESTS=1 says to run
+# without them (pytest's summary then says how many tests that skipped).
+if [ "${SUMMARIZER_SKIP_SYSTEM_TESTS:-}" != "1" ] && ! missing=$(bash scripts/system-deps.sh --check); then
+  if [ "$(id -u)" = "0" ]; then
+    echo "installing system packages for the tests: $missing" >&2
+    bash scripts/system-deps.sh
+  else
+    echo "missing system packages for the Redis and browser tests: $missing" >&2
+    echo "install them:  sudo bash scripts/system-deps.sh" >&2
+    echo "or run without those tests:  SUMMARIZER_SKIP_SYSTEM_TESTS=1 bash scripts/test.sh" >&2
+    exit 1
+  fi
+fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 .venv/bin/ruff check .
 bash scripts/lint-deploy.sh
@@ -10,4 +24,4 @@ bash scripts/lint-deploy.sh
 # Known vulnerabilities in the installed packages. Where the vulnerability service cannot be
 # reached (these machines see only package indexes), packages are listed as skipped, not passed.
 .venv/bin/pip-audit -l --progress-spinner off || { echo "pip-audit found vulnerable packages" >&2; exit 1; }
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -p tests.system_tests "$@"
