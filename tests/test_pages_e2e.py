@@ -296,3 +296,17 @@ def test_web_page_pasted_page_stays_text(browser, base: str) -> None:  # noqa: F
     assert "input: text" in d.find_element("id", "meta").text
     assert "visit Korea" in d.find_elements("css selector", "#bullets li")[0].text
     assert d.find_element("id", "page_title").text.startswith("Title: Zuckerberg to visit Korea")
+
+
+def test_html_limit_setting() -> None:
+    from service.config import SettingsError
+
+    assert Settings.from_env({"SUMMARIZER_MAX_HTML_BYTES": "2000000"}).max_html_bytes == 2_000_000
+    with pytest.raises(SettingsError, match="SUMMARIZER_MAX_HTML_BYTES"):
+        Settings.from_env({"SUMMARIZER_MAX_HTML_BYTES": "100"})
+
+
+def test_a_bigger_page_with_both_limits_raised(engine: Engine) -> None:
+    client = create_app(Settings(max_html_bytes=2_000_000, max_body_bytes=2_200_000), engine=engine).test_client()
+    resp = client.post("/v1/summarize", json={"html": _page_of_size(1_500_000)})
+    assert resp.status_code == 200 and resp.get_json()["title"]
