@@ -286,3 +286,16 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
     done = subprocess.run([sys.executable, "-c", code], timeout=120, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The plan starts next year.", "Seoul", "Annyeonghaseyo chingu", "BTS", "It's 5 o'clock!",
+     "정부는 5일 새 정책을 발표했다.", "서울시 전기버스 전면 도입", "좋다", "한국어 1234 텍스트"],
+)
+def test_single_script_shortcut_agrees_with_lingua(engine, text: str) -> None:
+    """Text in one script skips lingua; lingua itself says the same there (language, and 1.0)."""
+    from models.text import script_shares
+
+    hangul, latin = script_shares(text)
+    assert engine.detector.detect(text) == engine.detector._weighed(text, hangul, latin)
