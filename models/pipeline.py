@@ -288,17 +288,35 @@ class Engine:
         return sorted(bullets, key=lambda b: b.sources[0].start)
 
     def fit_translations(
-        self, bullets: Sequence[Bullet], translated: Sequence[str], target: str, style: Style = "sentence"
+        self,
+        bullets: Sequence[Bullet],
+        translated: Sequence[str],
+        target: str,
+        style: Style = "sentence",
+        translator: Translator | None = None,
+        source: str | None = None,
     ) -> list[Bullet]:
         """Translated bullets compressed to the target language's limit (or given its concise
-        form); one that cannot be made to fit is left out, never cut."""
+        form), never cut. A translation that cannot be compressed is made again, once, from its
+        source bullet compressed in proportion (given ``translator`` and the ``source`` language);
+        one that still cannot is left out."""
         limit = self.config.max_chars[target]
-        out = []
-        for text, bullet in zip(translated, bullets):
-            fitted = fit_bullet(text, target, limit, style, self.splitter.kiwi)
-            if fitted is not None:
-                out.append(Bullet(fitted, bullet.sources))
-        return out
+        kiwi = self.splitter.kiwi
+        fitted = [fit_bullet(text, target, limit, style, kiwi) for text in translated]
+        shorter: dict[int, str] = {}
+        for i, (text, bullet) in enumerate(zip(translated, bullets)):
+            if fitted[i] is not None or translator is None or source is None:
+                continue
+            # aim the source at the limit by the ratio this translation ran to (Korean to English
+            # often doubles the characters), with a margin
+            src_limit = int(len(bullet.text) * limit / max(len(text), 1) * 0.9)
+            short = fit_bullet(bullet.text, source, src_limit, "sentence", kiwi) if src_limit >= 20 else None
+            if short is not None and len(short) < len(bullet.text):
+                shorter[i] = short
+        if shorter:
+            for i, text in zip(shorter, translator.translate(list(shorter.values()))):
+                fitted[i] = fit_bullet(text, target, limit, style, kiwi)
+        return [Bullet(text, bullet.sources) for text, bullet in zip(fitted, bullets) if text is not None]
 
     # --- the public calls ------------------------------------------------------------------
 
@@ -358,6 +376,15 @@ class Engine:
                     [(p.text, attribute(p, cands, self.splitter, lang)) for p in pieces],
                     lang, max_chars, req.max_bullets, kiwi=self.splitter.kiwi, style=req.style,
                 )
+            if not bullets:
+                # nothing the model wrote could be made a bullet within the limit (bullets are
+                # never cut): the article's best sentences instead, and the result says so
+                with timer.stage("summarize"):
+                    ranked = self.extract(sentences, lang, req.max_bullets + SPARE_CANDIDATES, title)
+                with timer.stage("shape"):
+                    bullets = self.extractive_bullets(ranked, lang, req.max_bullets, req.style)
+                method, chunks = "extractive", None
+                models["summarize"] = EXTRACTIVE_ID
         if not bullets:
             raise InputRejected(
                 "nothing in the text could be turned into a bullet (only bylines, captions "
@@ -368,7 +395,8 @@ class Engine:
             with timer.stage("translate"):
                 translated = translator.translate([b.text for b in bullets])
             models["translate"] = translator.model_id
-            fitted = self.fit_translations(bullets, translated, target, req.style)
+            with timer.stage("translate"):
+                fitted = self.fit_translations(bullets, translated, target, req.style, translator, lang)
             if not fitted:
                 raise InputRejected(
                     f"no translated bullet could be compressed to {self.config.max_chars[target]} "

@@ -136,3 +136,49 @@ def test_engine_concise_korean(engine, ko_article: str) -> None:  # noqa: ANN001
     assert all(len(b.text) <= KO_LIMIT for b in concise.bullets + sentence.bullets)
     mean = sum(len(b.text) for b in concise.bullets) / len(concise.bullets)
     assert mean < sum(len(b.text) for b in sentence.bullets) / len(sentence.bullets)
+
+
+class _ProportionalTranslator:
+    """Translates into English over twice as long as the Korean it gets (as Korean → English often
+    runs): a clause with nothing to drop, so only a shorter source makes it fit."""
+
+    model_id = "test/proportional"
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        self.calls.append(list(texts))
+        return ["The council approved " + " ".join(["new"] * max(len(t) * 11 // 20, 1)) + " plans." for t in texts]
+
+
+def test_translation_over_the_limit_is_made_again_from_a_shorter_source(engine) -> None:  # noqa: ANN001
+    translator = _ProportionalTranslator()
+    eng = Engine(engine.splitter, engine.detector, translators={("ko", "en"): translator})
+    source = "서울시가 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입한다고 12일 서울시청에서 밝혔다"
+    bullets = shape_bullets([(source, [_sent(source, 0)])], "ko", KO_LIMIT, 1, kiwi=engine.splitter.kiwi)
+    first = translator.translate([b.text for b in bullets])
+    assert len(first[0]) > EN_LIMIT
+    fitted = eng.fit_translations(bullets, first, "en", "sentence", translator, "ko")
+    assert len(fitted) == 1 and len(fitted[0].text) <= EN_LIMIT and is_clause_en(fitted[0].text)
+    # made again from the reported clause, without its frame
+    assert translator.calls[-1] == ["서울시가 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입한다"]
+    assert fitted[0].sources == bullets[0].sources
+
+
+class _RamblingSummarizer:
+    """Stands in for a model whose output has no sentence that can be made a bullet."""
+
+    model_id = "test/rambling"
+
+    def summarize(self, sentences: Sequence[str]):  # noqa: ANN201
+        from models.pipeline import AbstractiveSummary
+
+        return AbstractiveSummary("cou cou cou " * 40, chunks=1)
+
+
+def test_abstractive_output_that_cannot_fit_falls_back_to_sentences(engine, en_article: str) -> None:  # noqa: ANN001
+    eng = Engine(engine.splitter, engine.detector, summarizers={"en": _RamblingSummarizer()})
+    result = eng.summarize(SummarizeRequest(text=en_article, source_lang="en"))
+    assert result.method == "extractive" and result.models["summarize"] == "builtin/extractive-textrank"
+    assert result.bullets and all(len(b.text) <= EN_LIMIT and "…" not in b.text for b in result.bullets)
