@@ -23,7 +23,8 @@ Rows:
                      the two, and their ratio is reported as the machine's drift during the run
 
 Each in-process row runs in a fresh subprocess; peak RSS is polled with psutil (every 50 ms) over
-the processes doing the work: that subprocess, or the gunicorn master and its workers. Threads:
+the processes doing the work: that subprocess, or the gunicorn master and its workers; peak PSS
+(shared pages split between the processes sharing them) is polled the same way every 500 ms. Threads:
 torch.set_num_threads / CTranslate2 intra_threads = cores available // worker processes (in-process
 rows count as one worker), so the cores are never oversubscribed.
 
@@ -296,36 +297,52 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class RssMonitor:
-    """Peak summed RSS of this process's descendants (never this process), polled with psutil."""
+    """Peak summed RSS and PSS of this process's descendants (never this process), polled with psutil.
 
-    def __init__(self, interval: float = 0.05) -> None:
+    PSS (proportional set size) splits each shared page between the processes that map it, so a
+    gunicorn master's preloaded tables count once over master + workers, where RSS counts them in
+    every process. PSS reads /proc/PID/smaps (costlier): it is sampled every ``pss_every`` polls.
+    """
+
+    def __init__(self, interval: float = 0.05, pss_every: int = 10) -> None:
         import psutil
 
         self._psutil = psutil
         self._me = psutil.Process()
         self._my_cmdline = self._me.cmdline()
         self.interval = interval
+        self.pss_every = pss_every
         self.peak = 0
+        self.peak_pss = 0
         self.largest = 0  # the largest single process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def sample(self) -> int:
-        total = 0
+    def sample(self, pss: bool = False) -> tuple[int, int]:
+        """(summed RSS, summed PSS or 0) of the work's processes now."""
+        total = total_pss = 0
         for p in self._me.children(recursive=True):
             try:
                 if p.cmdline() == self._my_cmdline:
                     continue  # forked but not yet exec'd: a copy of this process, not the work
-                rss = p.memory_info().rss
-                total += rss
-                self.largest = max(self.largest, rss)
+                if pss:
+                    info = p.memory_full_info()
+                    total_pss += info.pss
+                else:
+                    info = p.memory_info()
+                total += info.rss
+                self.largest = max(self.largest, info.rss)
             except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
                 pass
-        return total
+        return total, total_pss
 
     def _loop(self) -> None:
+        n = 0
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.sample())
+            rss, pss = self.sample(pss=n % self.pss_every == 0)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+            n += 1
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssMonitor:
@@ -339,6 +356,10 @@ class RssMonitor:
     @property
     def peak_mb(self) -> float:
         return self.peak / 2**20
+
+    @property
+    def peak_pss_mb(self) -> float:
+        return self.peak_pss / 2**20
 
     @property
     def largest_mb(self) -> float:
@@ -530,15 +551,15 @@ def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]
            "threads": ctx["threads"]}
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(ctx["threads"])}
 
-    def measure() -> tuple[list[dict[str, Any]], float]:
+    def measure() -> tuple[list[dict[str, Any]], float, float]:
         with RssMonitor() as mon:
             proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT,
                                   env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{runtime} {jobs} failed:\n{proc.stderr[-3000:]}")
-        return json.loads(proc.stdout.strip().splitlines()[-1]), mon.peak_mb
+        return json.loads(proc.stdout.strip().splitlines()[-1]), mon.peak_mb, mon.peak_pss_mb
 
-    (results, peak_mb), others, steal = quietly(measure, runtime, ctx["args"])
+    (results, peak_mb, peak_pss_mb), others, steal = quietly(measure, runtime, ctx["args"])
     rows = []
     for res in results:
         lat = res["latencies"]
@@ -549,7 +570,8 @@ def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]
             "seconds": round(res["seconds"], 3), "tokens_per_s": res["tokens"] / res["seconds"],
             "requests_per_s": res["requests"] / res["seconds"],
             "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
-            "peak_rss_mb": peak_mb, "rss_scope": "own process" if len(jobs) == 1 else
+            "peak_rss_mb": peak_mb, "peak_pss_mb": peak_pss_mb,
+            "rss_scope": "own process" if len(jobs) == 1 else
             f"one process for batches {[b for b, _ in jobs]}",
             "load_s": round(res["load_s"], 2), "others_cpu_pct": others, "steal_pct": steal,
         })
@@ -734,6 +756,7 @@ def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) 
                     "tokens_per_s": n * plan.out_tokens / res["seconds"], "requests_per_s": n / res["seconds"],
                     "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
                     "peak_rss_mb": mon.peak_mb,  # master + workers, since start-up (loading included)
+                    "peak_pss_mb": mon.peak_pss_mb,
                     "others_cpu_pct": others, "steal_pct": steal,
                 })
                 log(f"  http {backend} x{clients}: {n} requests in {res['seconds']:.1f} s")
@@ -771,7 +794,7 @@ def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
     return {"runtime": "extractive", "mode": "http", "clients": clients, "workers": workers, "threads": threads,
             "requests": n, "seconds": round(res["seconds"], 3), "articles_per_s": n / res["seconds"],
             "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
-            "peak_rss_mb": mon.peak_mb, "largest_process_rss_mb": mon.largest_mb,
+            "peak_rss_mb": mon.peak_mb, "peak_pss_mb": mon.peak_pss_mb, "largest_process_rss_mb": mon.largest_mb,
             "others_cpu_pct": others, "steal_pct": steal}
 
 
@@ -818,12 +841,14 @@ def bench_model(family: str, args: argparse.Namespace, work: Path) -> list[dict[
     base_tps = statistics.mean([first["tokens_per_s"], end["tokens_per_s"]])
     base_p50 = statistics.mean([first["p50_ms"], end["p50_ms"]])
     base_rss = max(first["peak_rss_mb"], end["peak_rss_mb"])
+    base_pss = max(first["peak_pss_mb"], end["peak_pss_mb"])
     for row in rows:
         row.update(model=family, size=asdict(size), in_tokens=round(statistics.mean(in_tokens), 1),
                    out_tokens=plan.out_tokens, baseline_drift=round(end["tokens_per_s"] / first["tokens_per_s"], 3))
         row["x_throughput"] = row["tokens_per_s"] / base_tps
         row["x_p50"] = row["p50_ms"] / base_p50
         row["x_rss"] = row["peak_rss_mb"] / base_rss
+        row["x_pss"] = row["peak_pss_mb"] / base_pss if base_pss else float("nan")
     return rows
 
 
@@ -837,9 +862,11 @@ def targets(rows: list[dict[str, Any]], extractive: dict[str, Any] | None) -> li
             at8 = next(r for r in http if r["clients"] == 8)
             at1 = next(r for r in http if r["clients"] == 1)
             rss = max(r["x_rss"] for r in http)
+            pss = max(r["x_pss"] for r in http)
             for name, value, goal, met in (
                 ("throughput at 8 clients vs baseline", at8["x_throughput"], ">= 6.0", at8["x_throughput"] >= 6.0),
                 ("p50 at 1 client vs baseline p50", at1["x_p50"], "<= 0.5", at1["x_p50"] <= 0.5),
+                ("peak PSS vs baseline peak PSS", pss, "<= 0.5", pss <= 0.5),
                 ("peak RSS vs baseline peak RSS", rss, "<= 0.5", rss <= 0.5),
             ):
                 out.append({"model": family, "runtime": f"http-{backend}", "target": name, "value": round(value, 2),
@@ -868,14 +895,15 @@ def render(report: dict[str, Any]) -> str:
         f"{meta['batch_wait_ms']} ms; result cache off",
         "",
         "| model | runtime | batch | clients | requests | tokens/s | x base | p50 ms | p95 ms | x base p50 "
-        "| peak RSS MB | x base RSS | others' CPU % |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| peak PSS MB | x base PSS | peak RSS MB | x base RSS | others' CPU % |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["rows"]:
         lines.append(
             f"| {r['model']} | {r['runtime']} | {r['batch']} | {r['clients']} | {r['requests']} "
             f"| {r['tokens_per_s']:.1f} | {r['x_throughput']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} "
-            f"| {r['x_p50']:.2f} | {r['peak_rss_mb']:.0f} | {r['x_rss']:.2f} | {r['others_cpu_pct']:.0f} |")
+            f"| {r['x_p50']:.2f} | {r['peak_pss_mb']:.0f} | {r['x_pss']:.2f} | {r['peak_rss_mb']:.0f} "
+            f"| {r['x_rss']:.2f} | {r['others_cpu_pct']:.0f} |")
     inexact = [f"{r['model']} {r['runtime']} b{r['batch']}" for r in report["rows"] if r.get("tokens_exact") is False]
     lines += ["", "in-process token counts: " + (f"NOT {report['meta']['out_tokens']} per request in "
                                                  + ", ".join(inexact) if inexact else
@@ -884,7 +912,8 @@ def render(report: dict[str, Any]) -> str:
     if ex:
         lines += ["", f"extractive (no model), /v1/summarize, {ex['clients']} clients, {ex['workers']} workers x "
                       f"{ex['threads']} threads, ko/en alternating: {ex['articles_per_s']:.1f} articles/s, "
-                      f"p50 {ex['p50_ms']:.0f} ms, p95 {ex['p95_ms']:.0f} ms, peak RSS {ex['peak_rss_mb']:.0f} MB "
+                      f"p50 {ex['p50_ms']:.0f} ms, p95 {ex['p95_ms']:.0f} ms, peak PSS {ex['peak_pss_mb']:.0f} MB, "
+                      f"peak RSS {ex['peak_rss_mb']:.0f} MB "
                       f"({ex['requests']} requests; others' CPU {ex['others_cpu_pct']:.0f}%)"]
     if report["targets"]:
         lines += ["", "targets:"]
