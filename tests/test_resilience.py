@@ -114,7 +114,9 @@ def test_kill_9_worker_during_load() -> None:
 def test_sigterm_lets_in_flight_requests_finish() -> None:
     proc, base = start_server({"SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_GRACEFUL_TIMEOUT_S": "30"}, workers=1)
     try:
-        slow_text = (ARTICLES[0] + "\n") * 200  # tens of thousands of characters: a second or more
+        # tens of thousands of characters of distinct sentences (a repeated article is page chrome now):
+        # a second or more
+        slow_text = json.loads(dict(adversarial_bodies(80_000, 1_048_576))["ko normal article repeated"])["text"]
         box: dict = {}
 
         def call() -> None:

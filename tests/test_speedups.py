@@ -34,10 +34,20 @@ def marian(tiny_models: dict[str, Path]) -> Seq2SeqModel:
     return Seq2SeqModel(path, spec_for(str(path), ("translate", "ko-en"), path))
 
 
+class _Tagged(_Recorder):
+    """The real model, with each output tagged by its own input inside the batched call: outputs then
+    all differ (the tiny model maps most inputs to the same few outputs), so a batcher that handed a
+    caller another caller's result would be caught."""
+
+    def generate(self, texts, settings=None):  # noqa: ANN001, ANN201
+        return [f"{t} -> {o}" for t, o in zip(texts, super().generate(texts, settings))]
+
+
 def test_concurrent_calls_are_batched_and_each_gets_its_own_result(marian: Seq2SeqModel) -> None:
     texts = [f"정부는 {i}일 새 정책을 발표했다." for i in range(1, 9)]
-    expected = {t: marian.generate([t])[0] for t in texts}
-    recorder = _Recorder(marian)
+    expected = {t: f"{t} -> {marian.generate([t])[0]}" for t in texts}  # one at a time, unbatched
+    assert len(set(expected.values())) == len(texts)
+    recorder = _Tagged(marian)
     batcher = BatchingModel(recorder, max_batch_size=8, max_wait_ms=200)  # type: ignore[arg-type]
     results: dict[str, str] = {}
     barrier = threading.Barrier(len(texts))
