@@ -346,7 +346,9 @@ def strip_chrome(
     sentence_filter: Callable[[str], bool] | None = None,
 ) -> ChromeResult:
     """Drop the sentences on chrome lines of ``text`` (``sentences`` are its split, offsets into
-    it); the headline line becomes ``title``. ``sentence_filter`` may reject more sentences."""
+    it); the headline line is reported as ``title`` and kept (the ranking reads leading lines
+    without a final ending as the title signal and never makes them bullets while a complete
+    sentence is left). ``sentence_filter`` may reject more sentences."""
     classified = classify_lines(text, lang)
     starts = [s for s, _, _ in classified]
     title: str | None = None
@@ -365,6 +367,8 @@ def strip_chrome(
                 reason = inner
         if reason is None and _QUESTION.search(sent.text):
             reason = "question"  # a heading, an FAQ entry or a rhetorical hook: never a bullet
+        if reason == "title":
+            reason = None  # kept: ranking reads the headline as the title signal; never complete, never a bullet
         if reason is None and sentence_filter is not None and sentence_filter(sent.text):
             reason = "noise"
         if reason is None:

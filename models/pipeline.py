@@ -345,7 +345,8 @@ class Engine:
             # page chrome (menus, prompts, captions, bylines) goes; a headline line is the title
             chrome = strip_chrome(text, sentences, lang)
         sentences = chrome.sentences
-        title = req.title or page_title or chrome.title
+        # ranking: without a given title, extract() reads the leading headline lines as one
+        title = req.title or page_title
         if not sentences:
             raise InputRejected(
                 f"the {field_name} has no sentences to summarize (only page chrome: bylines, "
@@ -414,7 +415,7 @@ class Engine:
             detected=detection,
             chunks=chunks,
             text=text if req.html is not None else None,
-            title=title,
+            title=title or chrome.title,
             style=req.style,
         )
 
