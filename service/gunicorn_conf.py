@@ -1,12 +1,13 @@
 """gunicorn settings, all from :class:`service.config.Settings` (``-c python:service.gunicorn_conf``).
 
-Seq2seq models are created per worker after fork, never in the master: a CTranslate2 translator made in
-the master hung every forked worker, and torch used in the master deadlocked sync workers. So no
-``preload_app``; each worker imports ``service.wsgi`` and builds its own engine. The engine sets
-torch's threads to the worker's share of the cores when it loads a model (two workers x two threads
-on two cores ran many times slower than one thread each); a worker with no model configured never
-imports torch at all (about 190 MB less per worker). What is safe to share is preloaded: the master
-builds kiwipiepy and lingua (``on_starting``), and the workers inherit them.
+Seq2seq models are created per worker after fork, never in the master: a CTranslate2 translator made
+in the master hung every forked worker, and torch used in the master deadlocked sync workers. So no
+``preload_app``; each worker imports ``service.asgi`` (``service.wsgi`` with gthread) and builds its
+own engine. The engine sets torch's threads to the worker's share of the cores when it loads a model
+(two workers x two threads on two cores ran many times slower than one thread each); a worker with
+no model configured never imports torch at all (about 190 MB less per worker). What is safe to share
+is preloaded: the master builds kiwipiepy and lingua (``on_starting``), and the workers inherit
+them.
 """
 from __future__ import annotations
 
