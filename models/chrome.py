@@ -3,14 +3,15 @@
 A pasted page carries the site's furniture around the article: breadcrumbs and menus, print /
 share / subscribe / log-in / comment prompts, copyright lines, related-article lists, photo
 captions (often printed twice) with their credits, bylines, reporter and e-mail lines. None of it
-may become a bullet. :func:`strip_chrome` drops it line by line, in Korean and English, and takes
-the headline (a first line shaped like one) as the title signal instead of a candidate bullet.
+may become a bullet. :func:`strip_chrome` drops it line by line, in Korean and English, and reports
+the headline (a first line shaped like one) as the title.
 
-Every rule is general (a shape, a phrase any site uses), not a site's markup: the rules are listed
-in :data:`LINE_RULES` and their cases in tests/test_chrome.py. Two rules look at a line's
-neighbours: a line repeated verbatim, and a run of short unpunctuated lines (a menu or a list of
-headlines). One looks at the whole text: a line far from the article's body of running prose,
-when it is itself short of prose (:func:`_outside_body`).
+Every rule is general (a shape, a phrase any site uses), not a site's markup: the single-line
+rules are listed in :data:`LINE_RULES` and their cases in tests/test_chrome.py. Some look at a
+line's neighbours: a line repeated verbatim, a run of short unpunctuated lines (a menu or a list
+of headlines), a caption above its credit line, a standfirst above the byline, a comment section
+after the article. One looks at the whole text, when it is a page (:data:`PAGE_EVIDENCE`): lines
+outside the article's block of running prose (:func:`body_block`).
 """
 from __future__ import annotations
 

@@ -203,6 +203,8 @@ class Engine:
         """One call through every stage, so the first request pays no first-call costs."""
         self.splitter.warm_up()
         self.detector.detect("정부는 새 정책을 발표했다. The plan starts next year.")
+        # the first page extraction imports trafilatura, lxml and ftfy: about 3 s
+        page_text("", "<html><body><article><p>" + _WARM_UP["en"] + "</p></article></body></html>", Timer())
         for lang in self.summarizers:
             self.summarize(SummarizeRequest(text=_WARM_UP[lang], source_lang=lang, max_bullets=1))
         for (src, _tgt), translator in self.translators.items():
