@@ -306,7 +306,9 @@ class SentenceSplitter:
     def __init__(self, english: EnglishSegmenter | None = None) -> None:
         from kiwipiepy import Kiwi
 
-        self._kiwi = ForkSafeKiwi(Kiwi(load_multi_dict=False))
+        # num_workers=0: no thread pool. Kiwi is built in the gunicorn master and its pool's threads do
+        # not survive fork: each worker aborted at exit joining them (std::system_error, SIGABRT)
+        self._kiwi = ForkSafeKiwi(Kiwi(load_multi_dict=False, num_workers=0))
         self._english = english or english_spans
 
     def with_english(self, english: EnglishSegmenter) -> SentenceSplitter:

@@ -144,7 +144,7 @@ if [ "$ENGINE" = podman ]; then
   # read-only, so the build finds the same packages (here: the CPU torch wheel) through the same CA
   pip=$(command -v pip3 || true)
   [ -x .venv/bin/pip ] && pip=.venv/bin/pip
-  if [ -n "$pip" ] && "$pip" config list 2>/dev/null | grep -q .; then
+  if [ -n "$pip" ] && [ -n "$("$pip" config list 2>/dev/null)" ]; then
     "$pip" config list 2>/dev/null | python3 -c '
 import os, re, shlex, sys
 sections, paths = {}, set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +128,11 @@ def test_server_serves_without_model_libraries(slim_env: dict[str, str], ko_arti
         assert r.status_code == 503 and r.json()["error"]["code"] == "model_unavailable"
         models = requests.get(f"{base}/v1/models", timeout=10).json()["models"]
         assert {m["kind"] for m in models} == {"builtin"}
+        os.killpg(proc.pid, signal.SIGTERM)  # and every worker exits by itself, as in `docker stop`
+        assert proc.wait(30) == 0
+        log = Path(proc.log_path).read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+        assert "Shutting down: Master" in log
+        assert "was sent SIG" not in log and "terminate called" not in log, log[-3000:]
     finally:
         stop_server(proc)
     assert _attempts(slim_env) == ""
