@@ -225,8 +225,8 @@ BLOCK_GAP_COST = 60
 # Chrome that costs an article block nothing: found inside articles as often as around them.
 BLOCK_FREE = frozenset({"caption", "byline", "email", "dateline", "reading-time", "prompt", "disclosure",
                         "symbols", "url", "question"})
-# Lines caught by the rules above that make a text a page (and not a plain article): only then are
-# lines outside the article's block dropped.
+# Lines caught by the rules above (menus aside) that make a text a page and not a plain article:
+# only then are menus and lines outside the article's block dropped.
 PAGE_EVIDENCE = 2
 _TEASER = re.compile(r"(?:…|\.\.\.|\[(?:…|\.\.\.)\]|\((?:…|\.\.\.)\))\s*$|"
                      r"\b(?:read more|continue reading|read the (?:full|rest)|more)\s*(?:»|›|>|→)\s*$", re.I)
@@ -247,6 +247,7 @@ _COMMENT_AGE = re.compile(r"^\d{1,2}\s*(?:[smhdwy]|mo|mins?|minutes?|hours?|hrs?
 # A standfirst (dek): a short paragraph between the headline and the byline, the editor's summary
 # rather than the article.
 DEK_WORDS = 40
+QUESTION_WORDS = 25  # longer, it is more likely sentences run together than a heading
 _QUESTION = re.compile(r"\?[\"'’”)\]]*$")
 
 
@@ -334,11 +335,15 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
             break
         prose_seen = prose_seen or (reasons[i] is None and _is_prose(line, lang))
     # a page (chrome found): lines outside the article's block are the page's, not the article's
-    if sum(r is not None and r != "title" for r in reasons) >= PAGE_EVIDENCE and lines:
+    if sum(r not in (None, "title", "menu") for r in reasons) >= PAGE_EVIDENCE:
         first, last = body_block(lines, reasons, lang)
         for i in range(len(lines)):
             if reasons[i] is None and not first <= i <= last:
                 reasons[i] = "outside-article"
+    else:
+        # a plain article: short unpunctuated lines in a row are its subheads and captions, which
+        # ranking reads (as the title signal) and never makes bullets; kept as they were
+        reasons = [None if r == "menu" else r for r in reasons]
     return [(s, e, r) for (s, e), r in zip(spans, reasons)]
 
 
@@ -366,7 +371,7 @@ def strip_chrome(
             inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
             if inner in ("byline", "caption", "email", "copyright", "prompt"):
                 reason = inner
-        if reason is None and _QUESTION.search(sent.text):
+        if reason is None and _QUESTION.search(sent.text) and _words(sent.text) <= QUESTION_WORDS:
             reason = "question"  # a heading, an FAQ entry or a rhetorical hook: never a bullet
         if reason == "title":
             reason = None  # kept: ranking reads the headline as the title signal; never complete, never a bullet
