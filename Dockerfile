@@ -32,7 +32,11 @@ ENV PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 COPY requirements-core.txt ./
 COPY scripts/setup.sh scripts/setup.sh
-RUN bash scripts/setup.sh --core
+# blingfire's wheel carries 97 MB the service never loads: tokenizer vocabularies (*.bin, *.i2w, read
+# only by text_to_ids) and its Windows and macOS libraries; text_to_sentences needs only its .so
+RUN bash scripts/setup.sh --core && \
+    find .venv/lib/python3*/site-packages/blingfire -maxdepth 1 -type f \
+      \( -name '*.bin' -o -name '*.i2w' -o -name '*.dll' -o -name '*.pdb' -o -name '*.dylib' \) -delete
 
 # --- the complete venv (requirements.txt) and, with MODEL_PRESET, the models --------------------------
 FROM build-core AS build-models

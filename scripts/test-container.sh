@@ -32,6 +32,7 @@ CONTAINERS=()
 IMAGES_BUILT=()
 REDIS_PID=""
 T0=$(date +%s)
+DEFAULT_MAX_MB=700  # the goal for the default image
 
 say() { echo "== [$(($(date +%s) - T0)) s] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -298,6 +299,7 @@ start() {  # start NAME IMAGE [run args...]: detached; podman's systemd health-t
 build_image "$IMG:default" build-default.log .
 DEFAULT_MB=$(size_mb "$IMG:default")
 echo "image size: $DEFAULT_MB MB ($IMG:default: extractive, no model libraries)"
+[ "$DEFAULT_MB" -le "$DEFAULT_MAX_MB" ] || fail "the default image is over $DEFAULT_MAX_MB MB"
 
 PORT=$(free_port)
 C=$NAME-default
@@ -309,6 +311,10 @@ py summarize "http://127.0.0.1:$PORT" samples/en.txt en
 libs=$($ENGINE exec "$C" python -c "import importlib.util as u; print(' '.join(m for m in ('torch', 'transformers', 'ctranslate2') if u.find_spec(m)))")
 [ -z "$libs" ] || fail "model libraries in the default image: $libs"
 echo "   model libraries in the image: none (torch, transformers, ctranslate2 absent)"
+# the Dockerfile prunes blingfire's unused files: its sentence splitter must still load (else pysbd)
+$ENGINE exec "$C" python -c "import blingfire; assert blingfire.text_to_sentences('Dr. Kim left. He came back.') == 'Dr. Kim left.\nHe came back.'" \
+  || fail "blingfire does not split sentences in the image"
+echo "   blingfire splits English sentences (its pruned files were not needed)"
 uid=$($ENGINE exec "$C" sh -c "awk '/^Uid:/ {print \$2}' /proc/1/status")
 image_user=$($ENGINE image inspect --format '{{.Config.User}}' "$IMG:default")
 echo "   server process (pid 1) uid: $uid (image USER $image_user)"
@@ -372,7 +378,7 @@ cache_keys=$(redis-cli -p "$RPORT" -n 0 dbsize)
 limit_keys=$(redis-cli -p "$RPORT" -n 1 dbsize)
 echo "   Redis: $cache_keys key(s) in db 0 (cache), $limit_keys in db 1 (rate limits)"
 [ "$cache_keys" -gt 0 ] && [ "$limit_keys" -gt 0 ] || fail "nothing written to Redis"
-$ENGINE stop -t "$GRACE" "$C2" >/dev/null
+$ENGINE stop -t "$GRACE" "$C2" >>"$WORK/stop.log" 2>&1
 say "Redis wiring checked (read-only root, no capabilities)"
 
 # --- 4. the model image, and the tiny test models through /v1/translate ------------------------------
@@ -401,6 +407,6 @@ C3=$NAME-models
 start "$C3" "$IMG:tiny" -p "127.0.0.1:$PORT3:8000" -e SUMMARIZER_WORKERS=1
 py ready "http://127.0.0.1:$PORT3" 300 "$C3" "$ENGINE" || fail "the model image did not become ready"
 py translate "http://127.0.0.1:$PORT3"
-$ENGINE stop -t "$GRACE" "$C3" >/dev/null
+$ENGINE stop -t "$GRACE" "$C3" >>"$WORK/stop.log" 2>&1
 say "model image checked"
 echo "container checks passed in $(($(date +%s) - T0)) s"
