@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from models.bullets import DEFAULT_MAX_CHARS
+
 
 class SettingsError(ValueError):
     """A ``SUMMARIZER_*`` variable has a value we cannot use; the message names it."""
@@ -39,8 +41,8 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_text_chars: int = 100_000
     max_html_bytes: int = 1_000_000  # html field, UTF-8 bytes (413); inside max_body_bytes
-    max_chars_en: int = 140
-    max_chars_ko: int = 120
+    max_chars_en: int = DEFAULT_MAX_CHARS["en"]
+    max_chars_ko: int = DEFAULT_MAX_CHARS["ko"]
     # behaviour
     # auto: in the background with one worker (so /healthz answers during a long load), before the
     # worker accepts connections with several (the others serve meanwhile: no 503 not_ready when a
