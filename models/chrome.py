@@ -284,6 +284,7 @@ class ChromeResult:
     sentences: list[Sentence]
     title: str | None = None
     dropped: list[tuple[Sentence, str]] = field(default_factory=list)
+    page: bool = False  # chrome lines found: the text is a page, not a plain article
 
 
 def _headline(line: str, lang: str) -> bool:
@@ -367,18 +368,19 @@ def strip_chrome(
     for sent in sentences:
         i = bisect.bisect_right(starts, sent.start) - 1
         reason = classified[i][2] if i >= 0 and sent.start < classified[i][1] else None
+        if reason == "title":
+            reason = None  # kept: ranking reads the headline as the title signal; never complete, never a bullet
         if reason is None:
             inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
             if inner in ("byline", "caption", "email", "copyright", "prompt"):
                 reason = inner
         if reason is None and _QUESTION.search(sent.text) and _words(sent.text) <= QUESTION_WORDS:
             reason = "question"  # a heading, an FAQ entry or a rhetorical hook: never a bullet
-        if reason == "title":
-            reason = None  # kept: ranking reads the headline as the title signal; never complete, never a bullet
         if reason is None and sentence_filter is not None and sentence_filter(sent.text):
             reason = "noise"
         if reason is None:
             kept.append(sent)
         else:
             dropped.append((sent, reason))
-    return ChromeResult(kept, title, dropped)
+    page = sum(r not in (None, "title", "menu") for _, _, r in classified) >= PAGE_EVIDENCE
+    return ChromeResult(kept, title, dropped, page)

@@ -347,8 +347,9 @@ class Engine:
             # page chrome (menus, prompts, captions, bylines) goes; a headline line is the title
             chrome = strip_chrome(text, sentences, lang)
         sentences = chrome.sentences
-        # ranking: without a given title, extract() reads the leading headline lines as one
-        title = req.title or page_title
+        # ranking: a page's headline line; in a plain article extract() reads its leading
+        # headline lines (subheads too) as the title itself
+        title = req.title or page_title or (chrome.title if chrome.page else None)
         if not sentences:
             raise InputRejected(
                 f"the {field_name} has no sentences to summarize (only page chrome: bylines, "
