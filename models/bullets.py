@@ -170,6 +170,10 @@ def _morphs_for(text: str, sources: Sequence[Sentence]) -> Sequence[Morph] | Non
     return None
 
 
+# an ellipsis at the end, before any closing quote or bracket
+_TRAILS_OFF = re.compile(r"(?:…|\.\.\.|\. \. \.)[\"'’”)\]]*\s*$")
+
+
 def shape_bullets(
     items: Sequence[tuple[str, list[Sentence]]],
     lang: str,
@@ -199,6 +203,8 @@ def shape_bullets(
         cleaned = balance(fitted)
         if len(cleaned) < 2 or len(cleaned) > max_chars or is_noise(cleaned, lang):
             continue
+        if _TRAILS_OFF.search(cleaned):
+            continue  # a sentence that trails off ("... I'm A Celebrity...") is not a finished bullet
         if any(similarity(cleaned, b.text) >= dedupe_threshold for b in out):
             continue
         out.append(Bullet(cleaned, list(sources)))

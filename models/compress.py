@@ -269,6 +269,36 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
         r",\s+(?:just|only|even|shortly|days|weeks|hours|months|years|minutes|almost|nearly|around|"
         r"about|well|long|soon|not|rather|instead|one\s+of|more\s+than|less\s+than)\s+"
         rf"{_NO_COMMA}{{4,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", False),
+    # a trailing subordinate clause whose subject is a noun phrase or a name: "... as the Italian
+    # looked ahead to ...", "... after his older brother disappeared" (a finite verb must follow)
+    ("trailing", re.compile(
+        r",?\s+(?:as|after|before|when|while|since|until|because|although|though|whereas|once)\s+"
+        r"(?=(?:the|a|an|his|her|their|its|this|that|these|those|[A-Z][a-z]+)\s)"
+        rf"(?=(?:[^,;.!?]{{1,60}}?\s)?{_FINITE_WORD}){_NO_COMMA}{{6,}}?(?P<keep>[.!?][\"'’”]?)$"),
+     r"\g<keep>", True),
+    # a trailing participle after "and": "... outside Sydney Harbour and riding constant waves."
+    ("trailing", re.compile(rf"\s+and\s+[a-z]{{3,}}ing\s{_NO_COMMA}{{4,}}?(?P<keep>[.!?][\"'’”]?)$"),
+     r"\g<keep>", True),
+    # a final prepositional phrase of time, place, purpose or circumstance, once the main verb
+    # has been said ("... for her ongoing contribution to popular music."): no verb inside it
+    ("trailing-phrase", re.compile(
+        r"\s+(?:after|before|during|following|amid|despite|since|until|without|including|outside|"
+        r"near|ahead\s+of|because\s+of|due\s+to|as\s+part\s+of|in\s+front\s+of|at|in|on|for|with|"
+        r"over|across|through|throughout|under|among|against|around|within)\s+"
+        r"(?P<np>[^,;:.!?]{3,90}?)(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # "..., it emerged today." / "..., it was revealed last night."
+    ("attribution", re.compile(
+        r",\s+it\s+(?:emerged|has\s+emerged|was\s+revealed|was\s+announced|was\s+confirmed)"
+        r"(?:\s+(?:today|yesterday|last\s+night|this\s+week|on\s+\w+day))?(?P<keep>[.!?][\"'’”]?)$"),
+     r"\g<keep>", False),
+    # a leading participle or infinitive phrase: "Clearly impressed by Kane's goals, Mulumbu has
+    # tipped ...", "To kick off the event, a breakfast will be hosted ..."
+    ("leading", re.compile(
+        r"^(?:[A-Z][a-z]+ly\s+[a-z]{3,}(?:ed|en)|[A-Z][a-z]{4,}ed|"
+        r"(?:Given|Taken|Driven|Shaken|Stricken|Beaten|Chosen|Written|Known|Seen|Hidden|Frozen|Broken)|"
+        r"To\s+[a-z]+|(?:Determined|Desperate|Eager|Keen|Unable|Anxious|Unwilling|Willing)\s+to)\s"
+        r"[^,;]{0,120},\s+(?=(?:the|a|an|his|her|their|its|he|she|they|it|we|[A-Z][a-z]+)\b)"),
+     "", False),
     # time adverbials: "on Sunday", "last week", "earlier this month"
     ("time", re.compile(rf"\s+{_TIME}(?=[\s,.;:!?])"), "", False),
     ("time", re.compile(rf"^{_TIME},?\s+(?=[A-Z])", re.I), "", False),
@@ -295,6 +325,9 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
                 continue
+            if kind == "trailing-phrase" and (re.search(_FINITE_WORD, m.group("np"))
+                                              or not re.search(_FINITE_WORD, text[: m.start()])):
+                continue  # a clause, not a phrase; or the main verb has not come yet
             if kind == "relative" and re.search(rf",\s+{_FINITE_WORD}", m.group()):
                 continue  # "the man, who has not been named, was arrested": the verb is the main one
             if kind == "aside":
@@ -338,15 +371,17 @@ def _apply(text: str, drops: Sequence[Drop]) -> str | None:
     return result
 
 
-def _en_candidates(text: str, drops: Sequence[Drop], most: int = MAX_DROPS) -> Iterable[tuple[str, int]]:
-    """(candidate, number of drops) for every non-overlapping combination of the first ``most``
-    ``drops``."""
+def _en_candidates(
+    text: str, drops: Sequence[Drop], most: int = MAX_DROPS
+) -> Iterable[tuple[str, int, int]]:
+    """(candidate, number of drops, number of truncations among them) for every non-overlapping
+    combination of the first ``most`` ``drops``."""
     drops = list(drops)[:most]
     for r in range(len(drops) + 1):
         for combo in itertools.combinations(drops, r):
             out = _apply(text, combo)
             if out is not None:
-                yield out, r
+                yield out, r, sum(d.truncation for d in combo)
 
 
 def _terminal(text: str) -> str:
@@ -358,29 +393,30 @@ def compress_en(text: str, limit: int) -> str | None:
     """The longest grammatical compression of an English sentence within ``limit`` characters.
 
     Returns the sentence itself when it fits, None when no combination of drops both fits and
-    passes :func:`is_clause_en`.
+    passes :func:`is_clause_en`. Among the candidates that do, the fewest truncations (whole
+    clauses or final phrases, which lose content) win, then the longest.
     """
     text = text.strip()
     if len(text) <= limit:
         return text
     text = _terminal(text)
-    best: tuple[int, int, str] | None = None
-    rounds = [(text, 0)]
+    best: tuple[int, int, int, str] | None = None
+    rounds = [(text, 0, 0)]
     for most in (MAX_DROPS, 5):  # a second round finds drops the first uncovered (", police said")
-        found: dict[str, int] = {}
-        for source, n0 in rounds:
-            for cand, n in _en_candidates(source, en_drops(source), most):
-                found.setdefault(cand, n0 + n)
-        for cand, n in found.items():
+        found: dict[str, tuple[int, int]] = {}
+        for source, n0, t0 in rounds:
+            for cand, n, t in _en_candidates(source, en_drops(source), most):
+                found.setdefault(cand, (n0 + n, t0 + t))
+        for cand, (n, t) in found.items():
             if len(cand) > limit or not is_clause_en(cand):
                 continue
-            key = (len(cand), -n)
-            if best is None or key > best[:2]:
-                best = (len(cand), -n, cand)
+            key = (-t, len(cand), -n)
+            if best is None or key > best[:3]:
+                best = (-t, len(cand), -n, cand)
         if best is not None:
             break
-        rounds = sorted(((c, n) for c, n in found.items() if n), key=lambda x: len(x[0]))[:4]
-    return best[2] if best else None
+        rounds = sorted(((c, n, t) for c, (n, t) in found.items() if n), key=lambda x: len(x[0]))[:4]
+    return best[3] if best else None
 
 
 def concise_en_text(text: str, limit: int) -> str | None:
@@ -395,7 +431,7 @@ def concise_en_text(text: str, limit: int) -> str | None:
     for _ in range(2):
         light = [d for d in en_drops(current) if not d.truncation]
         best: tuple[int, int, str] | None = None
-        for cand, n in _en_candidates(current, light):
+        for cand, n, _ in _en_candidates(current, light):
             if n and is_clause_en(cand):
                 key = (n, -len(cand))  # the most drops, then the shortest
                 if best is None or key > best[:2]:

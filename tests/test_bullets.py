@@ -182,3 +182,13 @@ def test_abstractive_output_that_cannot_fit_falls_back_to_sentences(engine, en_a
     result = eng.summarize(SummarizeRequest(text=en_article, source_lang="en"))
     assert result.method == "extractive" and result.models["summarize"] == "builtin/extractive-textrank"
     assert result.bullets and all(len(b.text) <= EN_LIMIT and "…" not in b.text for b in result.bullets)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_sentence_that_trails_off_is_never_a_bullet(lang: str) -> None:
+    trailing = {"en": "Three stars are the favourites to leave the jungle show I'm A Celebrity...",
+                "ko": "그는 이번 결정이 끝이 아니라고 말하면서…"}[lang]
+    finished = {"en": "Bookmakers say the singer has even odds of being voted off first.",
+                "ko": "시는 내년부터 전기버스를 도입한다."}[lang]
+    out = shape_bullets([(trailing, []), (finished, [])], lang, 140, 2)
+    assert [b.text for b in out] == [finished]
