@@ -243,3 +243,40 @@ def test_compress_ko_at_the_production_limit(kiwi) -> None:  # noqa: ANN001
     out = compress_ko(text, limit, kiwi)
     assert out is not None and len(out) <= limit
     assert out.endswith("처음 규명했다") and is_sentence_ko(out, kiwi)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        # a trailing clause whose subject is a noun phrase
+        ("The city council approved the new cycling plan for the town centre as the mayor prepared to "
+         "leave office after eight years at the head of the city.", 100,
+         "The city council approved the new cycling plan for the town centre."),
+        # a leading participle phrase
+        ("Impressed by the results of the first trial in the spring, the hospital has ordered twenty more "
+         "of the robots for its busy wards in the north.", 110,
+         "The hospital has ordered twenty more of the robots for its busy wards in the north."),
+        # "it emerged today" and a time adverbial
+        ("The ferry company cancelled all crossings to the islands on Friday and the harbour master closed "
+         "the port, it emerged today.", 100,
+         "The ferry company cancelled all crossings to the islands and the harbour master closed the port."),
+        # a final adjunct phrase, only because nothing lighter fits
+        ("Rescuers pulled two hikers from the river near the old mill late on Sunday evening after a search "
+         "that lasted more than six hours in heavy rain.", 100,
+         "Rescuers pulled two hikers from the river near the old mill late on Sunday evening."),
+        # a leading infinitive phrase
+        ("To mark the anniversary of the bridge, the town will hold a festival with music, food stalls and "
+         "fireworks over the river in the summer.", 110,
+         "The town will hold a festival with music, food stalls and fireworks over the river in the summer."),
+    ],
+)
+def test_compress_en_more_drops(text: str, limit: int, expected: str) -> None:
+    out = compress_en(text, limit)
+    assert out == expected and len(out) <= limit and is_clause_en(out)
+
+
+def test_light_drops_win_over_truncations() -> None:
+    """An aside goes before a final phrase that carries content."""
+    text = ("The museum, which opened in 1902 and was rebuilt after the war, will close for repairs "
+            "during the winter months.")
+    assert compress_en(text, 80) == "The museum will close for repairs during the winter months."
