@@ -261,7 +261,10 @@ def production_limit_costs() -> list[tuple[str, int, float, float]]:
     print("\n| case | status | seconds | server memory growth (MB) |\n|---|---|---|---|")
     for name, status, seconds, mb in rows:
         print(f"| {name} | {status} | {seconds:.2f} | {mb:+.0f} |")
-    assert sum(status == 200 for _, status, _, _ in rows) >= 12  # most of them are summarized, not refused
+    floods = {"distinct key flood", "duplicate key flood", "deep nesting", "deep objects"}
+    assert all(status in (400, 422) for name, status, _, _ in rows if name in floods)
+    texts = [status for name, status, _, _ in rows if name not in floods]
+    assert sum(status == 200 for status in texts) * 2 >= len(texts)  # at least half went all the way to bullets
     return rows
 
 
