@@ -275,7 +275,7 @@ def test_production_limits_bound_server_memory(production_limit_costs: list[tupl
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "not met yet: splitting all 100,000 characters costs 2-5 s on the tiny-sentence and many-line cases; "
+    "not met yet for Korean: kiwipiepy analysing all 100,000 characters costs 3-6 s here (English is under 2 s); "
     "the extractive path ranks only the first 300 candidates, so the pipeline should call "
     "splitter.split(text, lang, max_sentences=...) (models/text.py has the parameter; models/pipeline.py "
     "does not pass it yet)"))
