@@ -205,7 +205,8 @@ def test_pysbd_before_issue_15_missed_cases_the_chosen_splitter_gets(engine) -> 
     assert sum([s.text for s in old.split(t, "en")] != e for t, e in BOUNDARY_CASES) >= 3
 
 
-KO_TEXT = "[서울=한빛뉴스] 김하늘 기자 = 정부는 5일 새 정책을 발표했다. 시행은 내년부터다\n서울시 전기버스 전면 도입\n업계는 \"환영한다\"고 밝혔다"
+KO_TEXT = ("[서울=한빛뉴스] 김하늘 기자 = 정부는 5일 새 정책을 발표했다. 시행은 내년부터다\n"
+           "서울시 전기버스 전면 도입\n업계는 \"환영한다\"고 밝혔다")
 
 
 def test_korean_sentences_carry_their_morphemes(engine) -> None:
