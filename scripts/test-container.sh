@@ -50,7 +50,7 @@ cleanup() {
   if [ "${KEEP_IMAGES:-0}" != 1 ] && [ "${#IMAGES_BUILT[@]}" -gt 0 ]; then
     $ENGINE rmi -f "${IMAGES_BUILT[@]}" >/dev/null 2>&1
     # the untagged build stages these builds left behind (and nothing that was dangling before)
-    comm -13 <(sort "$WORK/dangling.before") <($ENGINE images -q --filter dangling=true | sort -u) \
+    comm -13 <(sort "$WORK/dangling.before") <($ENGINE images -q --filter dangling=true 2>/dev/null | sort -u) \
       | xargs -r $ENGINE rmi -f >/dev/null 2>&1
   fi
   rm -rf "$WORK"
@@ -77,7 +77,7 @@ else
   ENGINE=podman
 fi
 say "engine: $($ENGINE --version)"
-$ENGINE images -q --filter dangling=true | sort -u > "$WORK/dangling.before"
+$ENGINE images -q --filter dangling=true 2>/dev/null | sort -u > "$WORK/dangling.before"
 
 # --- 1. the compose file ------------------------------------------------------------------------
 if docker compose version >/dev/null 2>&1; then
