@@ -6,6 +6,7 @@ threads at once.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -151,6 +152,11 @@ DEFAULT_WEIGHTS: dict[str, RankWeights] = {
 
 # Ranked sentences beyond max_bullets that shaping may fall back on, best first.
 SPARE_CANDIDATES = 5
+# The extractive path splits at most this many sentences: three ranking windows, so that page
+# chrome, headlines and noise can go and the window still fills. Traded: in a text of more than
+# about 900 sentences (no news article is), what follows is never read; time and memory stay bounded.
+EXTRACTIVE_SPLIT_LIMIT = 3 * MAX_RANKED_SENTENCES
+_ONE_GIANT_TOKEN = re.compile(r"\S{200,}")
 
 
 @dataclass(slots=True)
@@ -231,7 +237,9 @@ class Engine:
         return translator
 
     def candidates(self, sentences: Sequence[Sentence], lang: str) -> list[Sentence]:
-        """Sentences that may become bullets: no bylines, captions, credits or headlines."""
+        """Sentences that may become bullets: no bylines, captions, credits or headlines, and no
+        "sentence" that is one unbroken run of 200+ characters (no word is that long)."""
+        sentences = [s for s in sentences if not _ONE_GIANT_TOKEN.fullmatch(s.text)]
         cleaned = [strip_leading_tag(s, lang) for s in sentences]
         kept = [s for s in cleaned if not is_noise(s.text, lang)]
         complete = [s for s in kept if s.complete]
@@ -342,7 +350,10 @@ class Engine:
 
         field_name = "html" if req.html is not None else "text"
         with timer.stage("split"):
-            sentences = self.splitter.split(text, lang)
+            # the extractive path only ever ranks the first MAX_RANKED_SENTENCES candidates, so it
+            # reads a bounded prefix; the abstractive path reads everything (map-reduce chunks)
+            limit = None if method == "abstractive" else EXTRACTIVE_SPLIT_LIMIT
+            sentences = self.splitter.split(text, lang, max_sentences=limit)
         with timer.stage("chrome"):
             # page chrome (menus, prompts, captions, bylines) goes; a headline line is the title
             chrome = strip_chrome(text, sentences, lang)

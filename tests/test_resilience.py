@@ -274,11 +274,6 @@ def test_production_limits_bound_server_memory(production_limit_costs: list[tupl
     assert worst[3] <= MEMORY_BOUND_MB, worst
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "not met yet for Korean: kiwipiepy analysing all 100,000 characters costs 3-6 s here (English is under 2 s); "
-    "the extractive path ranks only the first 300 candidates, so the pipeline should call "
-    "splitter.split(text, lang, max_sentences=...) (models/text.py has the parameter; models/pipeline.py "
-    "does not pass it yet)"))
 def test_production_limits_bound_time(production_limit_costs: list[tuple[str, int, float, float]]) -> None:
     worst = max(production_limit_costs, key=lambda r: r[2])
     print(f"\nworst time: {worst[0]} {worst[2]:.2f} s")
