@@ -64,7 +64,8 @@ apt_install() {
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || fail "$* missing: install it (Debian: apt-get install $*)"
   say "installing $* from Debian"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # with the recommended packages, as tried on these machines (podman's network stack and iptables)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 if [ -n "${CONTAINER_ENGINE:-}" ]; then
   ENGINE=$CONTAINER_ENGINE
