@@ -123,10 +123,11 @@ if [ "$ENGINE" = podman ] && [ -z "${CONTAINERS_CONF:-}" ] && ! podman run --rm 
   sed 's/^/   /' "$WORK/probe.log"
   export CONTAINERS_CONF=$WORK/containers.conf
   # --ulimit on the command line would replace the whole default list: set the defaults instead
-  for nproc in "$(ulimit -Hu)" "$(cat /proc/sys/kernel/pid_max)"; do
+  nofile=$(ulimit -Hn); nofile=${nofile/unlimited/-1}
+  for nproc in "$(ulimit -Hu | sed 's/unlimited/-1/')" "$(cat /proc/sys/kernel/pid_max)"; do
     cat > "$CONTAINERS_CONF" <<EOF
 [containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$nproc:$nproc"]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
