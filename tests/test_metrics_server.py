@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from tests.conftest import TINY_MODEL_MAX_CHARS
 from tests.test_server import start_server, stop_server
 
 TEXT = "The zebra council approved the plan on Monday. Work starts in May. Critics called it rushed."
@@ -58,6 +59,8 @@ def test_metrics_summed_across_two_gunicorn_workers(tmp_path: Path, tiny_models:
     env = {"SUMMARIZER_CACHE_SIZE": "4", "SUMMARIZER_MODEL_SUMMARIZE_EN": str(tiny_models["bart"]),
            "SUMMARIZER_TORCH_THREADS": "1", "PROMETHEUS_MULTIPROC_DIR": str(folder),
            "SUMMARIZER_LOAD_IN_BACKGROUND": "false",  # a worker accepts only once loaded: no 503 not_ready
+           # random weights write token soup that no compression can shorten: see TINY_MODEL_MAX_CHARS
+           "SUMMARIZER_MAX_CHARS_EN": str(TINY_MODEL_MAX_CHARS),
            "SUMMARIZER_MODELS_DIR": str(tmp_path / "models")}  # the default backend (auto) converts into it
     proc, base = start_server(env, workers=2)
     log = open(proc.log_path, encoding="utf-8")  # type: ignore[attr-defined] - read after the server stops
