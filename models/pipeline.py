@@ -264,7 +264,7 @@ class Engine:
             for s in sentences:
                 if s.complete:
                     break
-                if not is_noise(s.text, lang):
+                if not is_noise(s.text, lang, headings=False):  # a Title Case headline is the title
                     lead.append(s)
             title_tokens = [t for toks in self.splitter.tokens(lead, lang) for t in toks] if lead else None
         features = sentence_features(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from models.bullets import DEFAULT_MAX_CHARS, shape_bullets
+from models.bullets import DEFAULT_MAX_CHARS, is_noise, shape_bullets
 from models.compress import is_clause_en, is_sentence_ko
 from models.pipeline import Engine, SummarizeRequest
 from models.style import is_nominal_ko
@@ -192,3 +192,26 @@ def test_a_sentence_that_trails_off_is_never_a_bullet(lang: str) -> None:
                 "ko": "시는 내년부터 전기버스를 도입한다."}[lang]
     out = shape_bullets([(trailing, []), (finished, [])], lang, 140, 2)
     assert [b.text for b in out] == [finished]
+
+
+@pytest.mark.parametrize(
+    ("text", "noise"),
+    [
+        ("I Need Legal Help", True),
+        ("How It Works Exploring Our Channels Pricing FAQs The Bottom Line.", True),
+        ("Subs Not Used: Smith, Jones, Brown, Green.", True),
+        ("Inhalt Verwaltung Systeme für Webseiten.", True),
+        ("Wir entwickeln Apps für unsere Kunden aus aller Welt.", True),
+        ("The Riverton city council voted on Tuesday to replace its diesel buses.", False),
+        ("Manchester United's Wayne Rooney and Arsenal's Theo Walcott were named in the squad.", False),
+        ("Storm Ciara batters northern Europe.", False),
+        ("The café on Main Street reopened after the flood.", False),
+    ],
+)
+def test_english_headings_menus_and_foreign_lines_are_noise(text: str, noise: bool) -> None:
+    assert is_noise(text, "en") is noise
+
+
+def test_a_title_case_headline_still_counts_as_the_title() -> None:
+    assert is_noise("Riverton Votes To Replace Its Diesel Buses", "en")
+    assert not is_noise("Riverton Votes To Replace Its Diesel Buses", "en", headings=False)

@@ -329,22 +329,29 @@ def test_slow_headers_and_body_get_408_then_close() -> None:
 
 
 def test_rate_limit_holds_across_two_workers() -> None:
-    """SUMMARIZER_RATE_LIMIT_PER_MINUTE=10 with 2 workers: one client gets exactly 10 of 24 (was 20)."""
+    """SUMMARIZER_RATE_LIMIT_PER_MINUTE=10 with 2 workers: one client gets exactly 10 of 24 or more (was 20)."""
     proc, base = start_server({"SUMMARIZER_RATE_LIMIT_PER_MINUTE": "10"}, workers=2)
     try:
-        if time.time() % 60 > 50:  # all 24 requests in one fixed window
+        if time.time() % 60 > 45:  # every request in one fixed window
             time.sleep(61 - time.time() % 60)
         def one(_: int) -> int:  # a fresh connection each, 6 at once: both workers' loops accept some
             return requests.get(f"{base}/v1/models", headers={"Connection": "close"}, timeout=10).status_code
 
+        def served_by() -> set[int]:
+            time.sleep(0.3)  # the access lines are written
+            return {line["pid"] for line in map(json.loads, Path(proc.log_path).read_text().splitlines())
+                    if line.get("route") == "/v1/models"}
+
+        statuses: list[int] = []
         with ThreadPoolExecutor(6) as pool:
-            statuses = list(pool.map(one, range(24)))
-        time.sleep(0.5)  # the access lines are written
-        served_by = {line["pid"] for line in map(json.loads, Path(proc.log_path).read_text().splitlines())
-                     if line.get("route") == "/v1/models"}
-        print(f"\nrate limit 10/min, 2 workers: {statuses.count(200)} of 24 allowed, {statuses.count(429)} refused, "
-              f"answered by {len(served_by)} workers")
-        assert len(served_by) == 2  # both workers counted requests, so the count was shared
-        assert statuses.count(200) == 10 and statuses.count(429) == 14
+            # 24 requests, then more (at most 96 in all) until both workers have answered some:
+            # the kernel may hand one worker every connection of a short burst
+            while len(statuses) < 24 or (len(served_by()) < 2 and len(statuses) < 96):
+                statuses += list(pool.map(one, range(12)))
+        workers = served_by()
+        print(f"\nrate limit 10/min, 2 workers: {statuses.count(200)} of {len(statuses)} allowed, "
+              f"{statuses.count(429)} refused, answered by {len(workers)} workers")
+        assert len(workers) == 2  # both workers counted requests, so the count was shared
+        assert statuses.count(200) == 10 and statuses.count(429) == len(statuses) - 10
     finally:
         stop_server(proc)
