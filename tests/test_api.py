@@ -56,6 +56,28 @@ def test_summarize_english(client, en_article: str) -> None:
     assert "Scroll down" not in joined and "Jane Doe" not in joined and "pictured" not in joined
 
 
+@pytest.mark.parametrize("lang_fixture", ["ko_article", "en_article"])
+def test_style_concise(client, request, lang_fixture: str) -> None:
+    text = request.getfixturevalue(lang_fixture)
+    sentence = client.post("/v1/summarize", json={"text": text}).get_json()
+    concise = client.post("/v1/summarize", json={"text": text, "style": "concise"}).get_json()
+    assert sentence["style"] == "sentence" and concise["style"] == "concise"
+    _check_bullets(text, concise, "ko" if lang_fixture == "ko_article" else "en")
+    short = sum(len(b["text"]) for b in concise["bullets"])
+    assert short < sum(len(b["text"]) for b in sentence["bullets"])
+    if lang_fixture == "ko_article":
+        from models.style import is_nominal_ko
+        from models.text import SentenceSplitter
+
+        kiwi = SentenceSplitter().kiwi
+        assert all(is_nominal_ko(b["text"], kiwi) for b in concise["bullets"])
+
+
+def test_style_unknown_is_422(client, en_article: str) -> None:
+    resp = client.post("/v1/summarize", json={"text": en_article, "style": "poetic"})
+    assert resp.status_code == 422 and "style" in resp.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("n", [1, 2, 5])
 def test_max_bullets(client, en_article: str, n: int) -> None:
     body = client.post("/v1/summarize", json={"text": en_article, "max_bullets": n}).get_json()

@@ -132,3 +132,20 @@ def test_batch_repairs_damage_anywhere_and_repeated_ids(engine: Engine, tmp_path
     assert sorted(f["line"] for f in report.failed) == [4, 5]  # the repeated id and the non-UTF-8 row
     assert "removed 3 damaged or repeated line(s)" in capsys.readouterr().err
     assert sorted(r["id"] for r in _valid_rows(out)) == ["a", "b", "c"]
+
+
+def test_batch_style_per_run_and_per_row(engine: Engine, tmp_path: Path, ko_article: str) -> None:
+    from models.style import is_nominal_ko
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join([
+        json.dumps({"id": "run-style", "text": ko_article}, ensure_ascii=False),
+        json.dumps({"id": "row-style", "text": ko_article, "style": "sentence"}, ensure_ascii=False),
+        json.dumps({"id": "bad-style", "text": ko_article, "style": "poetic"}, ensure_ascii=False),
+    ]) + "\n", encoding="utf-8")
+    report = run_batch(engine, src, out, progress=False, style="concise")
+    rows = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert rows["run-style"]["style"] == "concise" and rows["row-style"]["style"] == "sentence"
+    assert all(is_nominal_ko(b, engine.splitter.kiwi) for b in rows["run-style"]["bullets"])
+    assert rows["run-style"]["bullets"] != rows["row-style"]["bullets"]
+    assert [f["line"] for f in report.failed] == [3] and "style" in report.failed[0]["error"]
