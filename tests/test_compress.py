@@ -280,3 +280,31 @@ def test_light_drops_win_over_truncations() -> None:
     text = ("The museum, which opened in 1902 and was rebuilt after the war, will close for repairs "
             "during the winter months.")
     assert compress_en(text, 80) == "The museum will close for repairs during the winter months."
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "speaker"),
+    [
+        ("Critics said the plan was far too expensive for a city of its size and would take decades to pay "
+         "back in full.", 100, "Critics"),
+        ("It is alleged that the former mayor took bribes from three building firms in the years between "
+         "2015 and 2019.", 90, "alleged"),
+        ("The new drug is completely safe for children and adults of every age group, the company claimed on "
+         "Monday.", 100, "claimed"),
+        ("The bridge will never be finished on time, opponents of the scheme said at a meeting in the town "
+         "hall.", 90, "opponents"),
+    ],
+)
+def test_a_claim_keeps_its_speaker(text: str, limit: int, speaker: str) -> None:
+    """Dropping the frame of a claim or an opinion would state it as fact: it stays, or the
+    sentence is skipped."""
+    out = compress_en(text, limit)
+    assert out is None or speaker in out
+
+
+def test_concise_keeps_an_opinions_speaker() -> None:
+    from models.style import concise_en
+
+    out = concise_en("Critics said the plan was too expensive.", 140)
+    assert out is not None and out.startswith("Critics")
+    assert concise_en("Police said the driver was taken to hospital.", 140) == "The driver was taken to hospital."
