@@ -63,6 +63,10 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("prompt", r"\b(?:leave|post|add|write|view|show|load|read)\s+(?:a|your|the|all|more)?\s*"
                    r"(?:comments?|repl(?:y|ies)|responses?)\b|\bcomments? (?:are|is) (?:closed|moderated)\b|"
                    r"\bcomment (?:policy|guidelines)\b|^\d+\s+comments?$", 20),
+        # instructions for the page's controls, privacy notices, member-only prompts
+        ("prompt", r"\bby clicking\b|\bclick(?:ing)? (?:the|on|this|below)\b.{0,40}\b(?:icon|button|link)\b|"
+                   r"\bexclusive to (?:our )?(?:subscribers|members)\b|\b(?:protecting|respecting) your privacy\b|"
+                   r"\byour personal (?:data|information)\b|\bbased on your preferences\b", 40),
         ("prompt", r"\b(?:share|follow us|find us|join us|like us) on\b|\bshare this\b|"
                    r"\b(?:download|get) (?:our|the) app\b|\bclick here\b|\btap here\b", 20),
         ("prompt", r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"

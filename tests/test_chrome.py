@@ -12,6 +12,13 @@ from models.text import SentenceSplitter
 
 # (line, reason): reason None means the line may be article text and must be kept
 EN_LINES = [
+    ("Save any story for later by clicking the bookmark icon beside its headline.", "prompt"),
+    ("By clicking Continue you agree to receive our daily briefing.", "prompt"),
+    ("The full interview is exclusive to our subscribers.", "prompt"),
+    ("Harbor Daily is committed to protecting your privacy.", "prompt"),
+    ("We use your personal data only to run your account.", "prompt"),
+    ("Pick the topics you follow and we will order stories based on your preferences.", "prompt"),
+    ("Residents clicked through hundreds of photos to find the missing dog.", None),
     ("Home > Business > Industry", "breadcrumb"),
     ("News / World / Asia-Pacific", "breadcrumb"),
     ("print dictionary print", "prompt"),
