@@ -118,35 +118,16 @@ BOUNDARY_CASES: list[tuple[str, list[str]]] = [
 ]
 
 
-def _from_pieces(block: str, pieces: list[str]) -> Spans:
-    """Spans of segment strings found in order in ``block`` (whatever a segmenter skipped)."""
-    spans: Spans = []
-    cursor = 0
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        at = block.find(piece, cursor)
-        if at < 0:
-            spans.append((cursor, len(block)))
-            return spans
-        spans.append((at, at + len(piece)))
-        cursor = at + len(piece)
-    if block[cursor:].strip():
-        spans.append((cursor, len(block)))
-    return spans
-
-
 def candidates() -> dict[str, Callable[[str], Spans]]:
     """English segmenters that are installed here, as ``block -> spans`` functions."""
-    from models.text import english_spans
+    from models.text import english_spans, spans_of
 
     out: dict[str, Callable[[str], Spans]] = {"service (chosen)": english_spans}
     try:
         import pysbd
 
         seg = pysbd.Segmenter(language="en", clean=False)
-        out["pysbd 0.3.4"] = lambda block: _from_pieces(block, seg.segment(block))
+        out["pysbd 0.3.4"] = lambda block: spans_of(block, seg.segment(block))
     except ImportError:
         pass
     try:

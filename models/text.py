@@ -136,7 +136,7 @@ _KO_TERMINAL = re.compile(r"(?:다|요|죠|까|냐|자|라|오|음|함|됨|임)[
 # kiwipiepy slow down badly on one enormous line), and longer "sentences" into pieces.
 MAX_BLOCK = 2_000
 MAX_SENTENCE = 600
-_GIANT_TOKEN = re.compile(r"\S{200,}")  # no language has words this long: garbage, kept away from kiwipiepy
+GIANT_TOKEN = re.compile(r"\S{200,}")  # no language has words this long: garbage, kept away from kiwipiepy
 
 
 def _windows(block: str, limit: int, base: int = 0) -> list[tuple[int, int]]:
@@ -202,32 +202,19 @@ def pysbd_spans(block: str) -> list[tuple[int, int]]:
         if _pysbd_segmenter is None:
             _pysbd_segmenter = pysbd.Segmenter(language="en", clean=False)
         pieces = _pysbd_segmenter.segment(block)
-    spans = []
-    cursor = 0
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        at = block.find(piece, cursor)
-        if at < 0:  # pysbd altered the text: fall back to the whole remainder
-            spans.append((cursor, len(block)))
-            cursor = len(block)
-            break
-        spans.append((at, at + len(piece)))
-        cursor = at + len(piece)
-    if cursor < len(block) and block[cursor:].strip():
-        spans.append((cursor, len(block)))
-    return spans
+    return spans_of(block, pieces)
 
 
 def blingfire_spans(block: str) -> list[tuple[int, int]]:
     """blingfire's sentences of ``block`` as spans (found in order in the block)."""
     import blingfire
 
-    return _spans_of(block, blingfire.text_to_sentences(block).split("\n")) if block.strip() else []
+    return spans_of(block, blingfire.text_to_sentences(block).split("\n")) if block.strip() else []
 
 
-def _spans_of(block: str, pieces: Iterable[str]) -> list[tuple[int, int]]:
+def spans_of(block: str, pieces: Iterable[str]) -> list[tuple[int, int]]:
+    """Spans of a segmenter's sentence strings, found in order in ``block``; where the segmenter
+    altered the text, the rest of the block is one span."""
     spans = []
     cursor = 0
     for piece in pieces:
@@ -358,14 +345,14 @@ class SentenceSplitter:
                 sent = text[start:end]
                 morphs = _morphs_within(block_morphs, start - offset, end - offset) if block_morphs else None
                 complete = bool((_KO_TERMINAL if lang == "ko" else _EN_TERMINAL).search(sent))
-                if lang == "ko" and not complete and not _GIANT_TOKEN.search(sent):
+                if lang == "ko" and not complete and not GIANT_TOKEN.search(sent):
                     complete = self._ko_has_final_ending(sent, morphs)
                 out.append(Sentence(sent, start, end, len(out), complete, morphs))
 
     def _split_block(
         self, block: str, lang: str, morphs: list[tuple[int, int, str, str]] | None = None
     ) -> Iterable[tuple[int, int]]:
-        if _GIANT_TOKEN.search(block):
+        if GIANT_TOKEN.search(block):
             spans = _windows(block, MAX_SENTENCE)
         elif lang == "ko":
             spans = []
@@ -391,7 +378,7 @@ class SentenceSplitter:
     def morphs(self, text: str) -> tuple[Morph, ...]:
         """kiwipiepy's morphemes of one Korean text, offsets into ``text`` (for text the splitter
         did not analyse, e.g. a title)."""
-        text = _GIANT_TOKEN.sub(lambda m: m.group()[:20], text)
+        text = GIANT_TOKEN.sub(lambda m: m.group()[:20], text)
         return tuple(Morph(t.form, t.tag, t.start, t.start + t.len) for t in self._kiwi.tokenize(text))
 
     def tokens(self, sentences: Sequence[str | Sentence], lang: str) -> list[list[str]]:
@@ -406,7 +393,7 @@ class SentenceSplitter:
         known = [None if isinstance(s, str) else s.morphs for s in sentences]
         todo = [i for i, m in enumerate(known) if m is None]
         if todo:
-            fresh = self._kiwi.tokenize([_GIANT_TOKEN.sub(lambda m: m.group()[:20], texts[i]) for i in todo])
+            fresh = self._kiwi.tokenize([GIANT_TOKEN.sub(lambda m: m.group()[:20], texts[i]) for i in todo])
             for i, toks in zip(todo, fresh):
                 known[i] = toks
         return [[f"{t.form}/{t.tag[0]}" for t in toks if t.tag in _KO_CONTENT_TAGS] for toks in known]

@@ -40,24 +40,28 @@ class CliError(Exception):
     """A user mistake (a missing or unreadable file, an empty input): printed in words, exit status 2."""
 
 
+def _read_error(name: str, err: OSError | UnicodeDecodeError) -> CliError:
+    """The reason a file could not be read, in words."""
+    if isinstance(err, UnicodeDecodeError):
+        return CliError(f"{name}: not UTF-8 text (byte {err.start})")
+    if isinstance(err, FileNotFoundError):
+        return CliError(f"{name}: no such file")
+    if isinstance(err, IsADirectoryError):
+        return CliError(f"{name}: is a folder, not a file")
+    if isinstance(err, PermissionError):
+        return CliError(f"{name}: permission denied")
+    return CliError(f"{name}: cannot be read ({err.strerror or err})")
+
+
 def _read_text(path: str) -> str:
     """The file's text (``-``: standard input), or a :class:`CliError` naming the file and the reason."""
-    name = "standard input" if path == "-" else path
     try:
         if path == "-":
             return sys.stdin.buffer.read().decode("utf-8")
         with open(path, encoding="utf-8") as f:
             return f.read()
-    except FileNotFoundError:
-        raise CliError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise CliError(f"{name}: is a folder, not a file") from None
-    except PermissionError:
-        raise CliError(f"{name}: permission denied") from None
-    except UnicodeDecodeError as err:
-        raise CliError(f"{name}: not UTF-8 text (byte {err.start})") from None
-    except OSError as err:
-        raise CliError(f"{name}: cannot be read ({err.strerror or err})") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise _read_error("standard input" if path == "-" else path, err) from None
 
 
 def _check_readable(path: str) -> None:
@@ -65,12 +69,8 @@ def _check_readable(path: str) -> None:
     try:
         with open(path, "rb"):
             pass
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CliError(f"{path}: is a folder, not a file") from None
     except OSError as err:
-        raise CliError(f"{path}: cannot be read ({err.strerror or err})") from None
+        raise _read_error(path, err) from None
 
 
 def _summarize(args: argparse.Namespace) -> int:
