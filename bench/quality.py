@@ -114,7 +114,6 @@ def check_targets(reports: dict[str, dict], cv: dict[str, dict]) -> bool:
 
     print("targets (shipped weights on the whole set; spread = held-out folds of bench.tune's CV):")
     cnn = reports["dev_cnndm.jsonl"]["score"]["en"]["main"]["delta"]
-    cv_en = cv.get("en", {})
 
     def cv_spread(lang: str, name: str, key: str) -> str:
         folds = cv.get(lang, {}).get("folds", [])
@@ -139,7 +138,6 @@ def check_targets(reports: dict[str, dict], cv: dict[str, dict]) -> bool:
         for lang, v in r["langs"].items():
             s, c = v["styles"]["sentence"]["mean_chars"], v["styles"]["concise"]["mean_chars"]
             mark(f"{name} {lang} concise shorter than sentence (chars saved)", s - c, 0.01)
-    del cv_en
     return ok
 
 

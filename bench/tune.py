@@ -33,7 +33,7 @@ from types import ModuleType
 from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 
 from models import Engine
-from models.extractive import RankWeights, pick_best_first, sentence_scores
+from models.extractive import GRAPHS, RankWeights, pick_best_first, sentence_scores
 from models.pipeline import DEFAULT_WEIGHTS, SPARE_CANDIDATES
 
 # The data sets, by language. CNN/DM = the English rows of dev.jsonl plus dev_cnndm.jsonl (both
@@ -106,7 +106,7 @@ class Harness:
         self._pick_cache: dict[str, list[str]] = {}
         for name, row in read_rows(eval_dir, lang):
             sents = self.engine.splitter.split(row["text"], lang)
-            cands, feats = self.engine.ranking_features(sents, lang, row.get("title"))
+            cands, feats = self.engine.ranking_features(sents, lang, row.get("title"), GRAPHS)
             art = Article(row, name, cands, feats)
             art.ref_tokens = self.rouge._tokenizer.tokenize(row["reference"])
             art.lead3 = self.metrics(row, self.score.lead3_sentences(row), art.ref_tokens)

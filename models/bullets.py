@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .compress import Kiwi
 from .style import Style, fit_bullet
-from .text import Morph, Sentence
+from .text import EN_STOPWORDS, Morph, Sentence
 
 # Longest bullet per language (both settings). Korean carries more per character than English;
 # over-long sentences are compressed (models/compress.py), never cut, and skipped if they cannot be.
@@ -81,8 +81,6 @@ def is_heading_or_menu_en(sentence: str) -> bool:
 def is_foreign_in_en(sentence: str) -> bool:
     """At least 4 words, no English function word, and a letter with a diacritic: another
     European language inside an English page ("Content Management Systeme für Webseiten.")."""
-    from .text import EN_STOPWORDS
-
     words = [w.lower() for w in _WORD.findall(sentence[:1000])]
     return (len(words) >= 4 and not any(w in EN_STOPWORDS for w in words)
             and bool(_DIACRITIC.search(sentence)))

@@ -61,8 +61,7 @@ class SentenceFeatures:
     """Everything the score needs about one article's candidates, computed once."""
 
     sim: np.ndarray  # n x n cosine similarity, zero diagonal (redundancy and duplicates)
-    centrality: np.ndarray  # TextRank over the cosine graph, max 1
-    centrality_overlap: np.ndarray  # TextRank over the word-overlap graph, max 1
+    centrality: dict[str, np.ndarray]  # TextRank per graph asked for ("tfidf", "overlap"), max 1
     title_sim: np.ndarray  # cosine to the headline (zeros without one)
     positions: np.ndarray  # candidate positions, 0 = first
     lengths: np.ndarray  # content tokens
@@ -174,8 +173,10 @@ def sentence_features(
     title_tokens: Sequence[str] | None = None,
     texts: Sequence[str] | None = None,
     damping: float = 0.85,
+    graphs: Sequence[str] = GRAPHS,
 ) -> SentenceFeatures:
-    """Features of the first :data:`MAX_RANKED_SENTENCES` candidates (the rest are not ranked)."""
+    """Features of the first :data:`MAX_RANKED_SENTENCES` candidates (the rest are not ranked),
+    with centrality over each of ``graphs`` (the service asks for the one its weights use)."""
     n = min(len(tokens), MAX_RANKED_SENTENCES)
     docs = [list(t) for t in tokens[:n]]
     if title_tokens:
@@ -187,10 +188,10 @@ def sentence_features(
     quoted = np.array(
         [float(quote_share(t) >= 0.5) for t in texts[:n]] if texts is not None else [0.0] * n
     )
+    graph_matrix = {"tfidf": lambda: sim, "overlap": lambda: overlap_matrix(docs[:n])}
     return SentenceFeatures(
         sim=sim,
-        centrality=textrank(sim, damping),
-        centrality_overlap=textrank(overlap_matrix(docs[:n]), damping),
+        centrality={g: textrank(graph_matrix[g](), damping) for g in graphs},
         title_sim=title_sim,
         positions=np.asarray(positions[:n], dtype=np.float64),
         lengths=np.array([len(t) for t in docs[:n]], dtype=np.float64),
@@ -205,8 +206,7 @@ def position_prior(positions: np.ndarray, decay: float) -> np.ndarray:
 
 def sentence_scores(f: SentenceFeatures, w: RankWeights) -> np.ndarray:
     """Each candidate's score before redundancy: the weighted sum described in the module doc."""
-    central = f.centrality_overlap if w.graph == "overlap" else f.centrality
-    score = w.centrality * central + w.position * position_prior(f.positions, w.position_decay)
+    score = w.centrality * f.centrality[w.graph] + w.position * position_prior(f.positions, w.position_decay)
     score = score + w.title * f.title_sim
     score = score - w.short_penalty * (f.lengths < w.short_tokens)
     score = score - w.long_penalty * (f.lengths > w.long_tokens)
@@ -252,5 +252,5 @@ def rank_sentences(
     """
     if not tokens or k <= 0:
         return []
-    f = sentence_features(tokens, positions, title_tokens, texts, weights.damping)
+    f = sentence_features(tokens, positions, title_tokens, texts, weights.damping, (weights.graph,))
     return pick_best_first(sentence_scores(f, weights), f.sim, k, weights)

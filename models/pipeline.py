@@ -6,7 +6,6 @@ threads at once.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from .extractive import (
 )
 from .style import Style, fit_bullet
 from .text import (
+    GIANT_TOKEN,
     SUPPORTED_LANGS,
     Detection,
     LanguageDetector,
@@ -157,7 +157,6 @@ SPARE_CANDIDATES = 5
 # chrome, headlines and noise can go and the window still fills. Traded: in a text of more than
 # about 900 sentences (no news article is), what follows is never read; time and memory stay bounded.
 EXTRACTIVE_SPLIT_LIMIT = 3 * MAX_RANKED_SENTENCES
-_ONE_GIANT_TOKEN = re.compile(r"\S{200,}")
 
 
 @dataclass(slots=True)
@@ -240,7 +239,7 @@ class Engine:
     def candidates(self, sentences: Sequence[Sentence], lang: str) -> list[Sentence]:
         """Sentences that may become bullets: no bylines, captions, credits or headlines, and no
         "sentence" that is one unbroken run of 200+ characters (no word is that long)."""
-        sentences = [s for s in sentences if not _ONE_GIANT_TOKEN.fullmatch(s.text)]
+        sentences = [s for s in sentences if not GIANT_TOKEN.fullmatch(s.text)]
         cleaned = [strip_leading_tag(s, lang) for s in sentences]
         kept = [s for s in cleaned if not is_noise(s.text, lang)]
         complete = [s for s in kept if s.complete]
@@ -248,9 +247,11 @@ class Engine:
         return complete if len(complete) >= 1 else kept
 
     def ranking_features(
-        self, sentences: Sequence[Sentence], lang: str, title: str | None = None
+        self, sentences: Sequence[Sentence], lang: str, title: str | None = None,
+        graphs: Sequence[str] | None = None,
     ) -> tuple[list[Sentence], SentenceFeatures | None]:
-        """The candidates in the ranking window and their features (None when there are none)."""
+        """The candidates in the ranking window and their features (None when there are none);
+        centrality over ``graphs`` (default: the one this language's weights use)."""
         # only the ranking window is analysed: the rest could never be picked
         cands = self.candidates(sentences, lang)[:MAX_RANKED_SENTENCES]
         if not cands:
@@ -267,9 +268,10 @@ class Engine:
                 if not is_noise(s.text, lang, headings=False):  # a Title Case headline is the title
                     lead.append(s)
             title_tokens = [t for toks in self.splitter.tokens(lead, lang) for t in toks] if lead else None
+        weights = self.config.weights[lang]
         features = sentence_features(
-            tokens, _positions(cands), title_tokens, [s.text for s in cands],
-            self.config.weights[lang].damping,
+            tokens, _positions(cands), title_tokens, [s.text for s in cands], weights.damping,
+            graphs or (weights.graph,),
         )
         return cands, features
 
