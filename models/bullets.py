@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .compress import Kiwi
 from .style import Style, fit_bullet
-from .text import EN_STOPWORDS, Morph, Sentence
+from .text import Morph, Sentence, is_foreign_in_en
 
 # Longest bullet per language (both settings). Korean carries more per character than English;
 # over-long sentences are compressed (models/compress.py), never cut, and skipped if they cannot be.
@@ -65,7 +65,6 @@ _LEADING_TAGS: dict[str, re.Pattern[str]] = {
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_DIACRITIC = re.compile(r"[À-ÖØ-öø-ÿĀ-ž]")
 
 
 def is_heading_or_menu_en(sentence: str) -> bool:
@@ -76,14 +75,6 @@ def is_heading_or_menu_en(sentence: str) -> bool:
     if len(words) < 4:
         return False
     return sum(w[0].isupper() for w in words[1:]) >= 0.8 * (len(words) - 1)
-
-
-def is_foreign_in_en(sentence: str) -> bool:
-    """At least 4 words, no English function word, and a letter with a diacritic: another
-    European language inside an English page ("Content Management Systeme für Webseiten.")."""
-    words = [w.lower() for w in _WORD.findall(sentence[:1000])]
-    return (len(words) >= 4 and not any(w in EN_STOPWORDS for w in words)
-            and bool(_DIACRITIC.search(sentence)))
 
 
 def is_noise(sentence: str, lang: str, headings: bool = True) -> bool:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .text import Sentence
+from .text import Sentence, is_foreign_in_en
 
 _LINE = re.compile(r"[^\n]+")
 _SPACES = re.compile(r"\s+")
@@ -190,6 +190,8 @@ def line_chrome(line: str, lang: str) -> str | None:
     for reason, pattern, max_words in LINE_RULES.get(lang, LINE_RULES["en"]):
         if words <= max_words and pattern.search(text):
             return reason
+    if lang == "en" and is_foreign_in_en(text):
+        return "foreign"  # another language's line on an English page: the site's, not the article's
     if lang == "ko":  # a Korean page quotes English chrome too (Copyright, Share, Photo: ...)
         for reason, pattern, max_words in LINE_RULES["en"]:
             if reason in ("copyright", "caption", "prompt", "legal") and words <= max_words and pattern.search(text):
@@ -245,9 +247,12 @@ _COMMENTS = {
     "ko": re.compile(r"^댓글(?:\s*\d+\s*개?)?\W*$|^댓글\s*(?:쓰기|작성|보기|목록|달기)|^\d+\s*개의?\s*댓글|"
                      r"^(?:전체\s*)?댓글\s*\[?\d+\]?\W*$"),
 }
+COMMENTS_AFTER = {"en": 200, "ko": 100}  # characters of prose (2.5 prose lines' worth)
 # A comment's age on a line of its own ("8d", "3 hours ago", "2일 전"): readers' comments start there.
-_COMMENT_AGE = re.compile(r"^\d{1,2}\s*(?:[smhdwy]|mo|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?)"
-                          r"(?:\s+ago)?$|^\d{1,2}\s*(?:초|분|시간|일|주|개월|달|년)\s*전$", re.I)
+# A spelled-out unit needs its "ago": a bare "15 min" is the reading time under a headline.
+_COMMENT_AGE = re.compile(r"^\d{1,2}(?:[smhdwy]|mo)$|"
+                          r"^\d{1,2}\s*(?:[smhdwy]|mo|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago$|"
+                          r"^\d{1,2}\s*(?:초|분|시간|일|주|개월|달|년)\s*전$", re.I)
 # A standfirst (dek): a short paragraph between the headline and the byline, the editor's summary
 # rather than the article.
 DEK_WORDS = 40
@@ -330,17 +335,22 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
         if reasons[i] is None and _words(line) <= DEK_WORDS and i > 0 and reasons[i - 1] is not None \
                 and any(r in ("byline", "dateline") for r in reasons[i + 1 : i + 3]):
             reasons[i] = "standfirst"
-    # readers' comments: everything after a comment section's header that follows article prose
-    prose_seen = False
+    # readers' comments: everything after a comment section's header once the article has begun
+    # (COMMENTS_AFTER characters of prose seen: a promo line or two above a share bar's "Comments"
+    # link is not an article yet)
+    after = COMMENTS_AFTER.get(lang, COMMENTS_AFTER["en"])
+    prose_seen = 0
     comments = _COMMENTS.get(lang, _COMMENTS["en"])
     for i, line in enumerate(lines):
-        if prose_seen and (comments.search(line) or _COMMENTS["en"].search(line) or _COMMENT_AGE.search(line)):
+        if prose_seen >= after and (comments.search(line) or _COMMENTS["en"].search(line)
+                                             or _COMMENT_AGE.search(line)):
             for j in range(i, len(lines)):
                 reasons[j] = reasons[j] or "comments"
             break
-        prose_seen = prose_seen or (reasons[i] is None and _is_prose(line, lang))
+        prose_seen += len(line) if reasons[i] is None and _is_prose(line, lang) else 0
+    page = sum(r not in (None, "title", "menu") for r in reasons) >= PAGE_EVIDENCE
     # a page (chrome found): lines outside the article's block are the page's, not the article's
-    if sum(r not in (None, "title", "menu") for r in reasons) >= PAGE_EVIDENCE:
+    if page:
         first, last = body_block(lines, reasons, lang)
         for i in range(len(lines)):
             if reasons[i] is None and not first <= i <= last:

@@ -202,8 +202,9 @@ _VERB_LIST = re.compile(rf",\s+{_FINITE_WORD}[^,]*$")
 _NO_COMMA = r"(?:[^,;]|,(?=\d{3}))"
 # one item of a run of asides between commas (an age, "from London", an appositive, a
 # non-restrictive relative clause): any phrase up to the next comma, matched atomically so a long
-# run of commas costs linear time, never exponential backtracking
-_ASIDE = rf"(?>{_NO_COMMA}{{2,100}})"
+# run of commas costs linear time, never exponential backtracking; an item that opens with a subject
+# pronoun is a clause, not an aside ("Finally today, we learn how chemicals ..., may be hazardous")
+_ASIDE = rf"(?!(?:he|she|they|we|I|you|it|there)\s)(?>{_NO_COMMA}{{2,100}})"
 _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     # (kind, pattern, replacement, truncation); a group named "keep" is put back in place
     # leading clauses first: an aside is judged by the words after them

@@ -462,6 +462,16 @@ EN_STOPWORDS = frozenset(
 )
 
 _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_LETTER_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_DIACRITIC = re.compile(r"[À-ÖØ-öø-ÿĀ-ž]")
+
+
+def is_foreign_in_en(sentence: str) -> bool:
+    """At least 4 words, no English function word, and a letter with a diacritic: another
+    European language inside an English page ("Content Management Systeme für Webseiten.")."""
+    words = [w.lower() for w in _LETTER_WORD.findall(sentence[:1000])]
+    return (len(words) >= 4 and not any(w in EN_STOPWORDS for w in words)
+            and bool(_DIACRITIC.search(sentence)))
 
 
 def _stem(word: str) -> str:

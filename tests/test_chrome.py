@@ -53,6 +53,9 @@ EN_LINES = [
     ("The photo agency said it had licensed more than 2,000 images from the archive last year.", None),
     ("By the end of the year, the city expects to hire 300 more teachers.", None),
     ("Bake the cookies for 12 minutes, until the edges turn golden.", None),
+    # another language on an English page: the site's own footer, never the article
+    ("Wir sind eine Agentur für Webdesign und Markenführung aus München.", "foreign"),
+    ("The café on the corner reopened after the flood.", None),
 ]
 
 KO_LINES = [
@@ -132,6 +135,44 @@ def test_repeated_caption_menu_title_and_comments() -> None:
     assert reasons["Cranes unload a ship at the harbor on Monday"] == "repeated"
     assert all(reasons[line] is None for line in ARTICLE_EN)
     assert reasons["This is great news for the town and I hope they hire locally this time."] == "comments"
+
+
+def test_a_comments_link_above_the_article_starts_no_comments() -> None:
+    promo = "Save 20 percent on your first order of our organic coffee beans this week only."
+    text = "\n".join([
+        "Port to open second container terminal",
+        "Home", "Business", "Sport",
+        promo,
+        "Share", "Comments",  # the share bar above the article, after one promo line
+        "By Jane Doe",
+        *ARTICLE_EN,
+        "2 Comments",
+        "Great news for the town, I hope they hire locally this time.",
+    ])
+    reasons = _reasons(text, "en")
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+    assert reasons["Great news for the town, I hope they hire locally this time."] == "comments"
+
+
+def test_a_duration_line_is_not_a_comments_age() -> None:
+    # "15 min" inside an article (a timing, a reading time) is no comment's "15 min ago"
+    text = "\n".join(["Home", "News", "Sport", "By Jane Doe", *ARTICLE_EN[:2], "Crossing time", "15 min",
+                      *ARTICLE_EN[2:], "3 hours ago", "Great news for the town, I hope they hire locally."])
+    reasons = _reasons(text, "en")
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+    assert reasons["Great news for the town, I hope they hire locally."] == "comments"
+
+
+def test_another_languages_footer_ends_the_article_block() -> None:
+    footer = [
+        "Wir sind eine Agentur für Webdesign und Markenführung aus München und Köln.",
+        "Unsere Leistungen: Webdesign / Suchmaschinenoptimierung / Markenführung / Fotografie für Händler",
+        "We would be glad to support your next digital project with our experience in design and development.",
+    ]
+    text = "\n".join(["Home", "News", "Events", "By Jane Doe", *ARTICLE_EN, *footer, "Contact", "Name", "Send"])
+    reasons = _reasons(text, "en")
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+    assert reasons[footer[2]] == "outside-article"
 
 
 def test_prose_outside_the_article_block_is_dropped_on_a_page() -> None:

@@ -113,6 +113,9 @@ def test_compress_en(text: str, limit: int, expected: str) -> None:
         # a list of noun phrases has nothing a reader does not need
         ("The committee includes representatives of the unions, the employers, the city council and "
          "the two universities that share the science park.", 100),
+        # ", we learn how ..." is a clause, not an aside: never "Finally today may be harmful."
+        ("Finally today, we learn how common chemicals in household goods, such as candles, scented "
+         "sprays, fabric softeners, and cleaning wipes, may be harmful.", 140),
     ],
 )
 def test_compress_en_none_rather_than_a_cut(text: str, limit: int) -> None:
