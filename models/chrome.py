@@ -256,6 +256,10 @@ _COMMENT_AGE = re.compile(r"^\d{1,2}(?:[smhdwy]|mo)$|"
 # A standfirst (dek): a short paragraph between the headline and the byline, the editor's summary
 # rather than the article.
 DEK_WORDS = 40
+# the lines around a headline a standfirst follows, when a share bar (a prompt) comes after it
+_HEAD = frozenset({"title", "byline", "dateline", "reading-time", "standfirst", "repeated"})
+_BY_ALONE = re.compile(r"^(?:(?:written|posted|reported|words|story|text)\s+)?by:?$|^(?:author|writer):?$", re.I)
+_NAME = re.compile(r"^[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|da|al|and|&)){1,4}$")
 QUESTION_WORDS = 25  # longer, it is more likely sentences run together than a heading
 _QUESTION = re.compile(r"\?[\"'’”)\]]*$")
 
@@ -314,6 +318,10 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
     for i, line in enumerate(lines):
         if reasons[i] is None and counts.get(line.casefold(), 0) >= 2:
             reasons[i] = "repeated"
+    # "Written By" on a line of its own, the author's name on the next
+    for i in range(len(lines) - 1):
+        if _BY_ALONE.match(lines[i]) and _NAME.match(lines[i + 1]):
+            reasons[i] = reasons[i + 1] = "byline"
     for i in range(1, len(lines)):
         if reasons[i] in ("caption", "byline") and reasons[i - 1] is None and _CREDIT_LINE.search(lines[i]) \
                 and _words(lines[i - 1]) <= CAPTION_WORDS:
@@ -333,7 +341,9 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
             break
     for i, line in enumerate(lines):
         if reasons[i] is None and _words(line) <= DEK_WORDS and i > 0 and reasons[i - 1] is not None \
-                and any(r in ("byline", "dateline") for r in reasons[i + 1 : i + 3]):
+                and (any(r in ("byline", "dateline") for r in reasons[i + 1 : i + 3])
+                     or (reasons[i - 1] in _HEAD and i + 1 < len(lines) and reasons[i + 1] == "prompt")):
+            # between the headline and the byline, or between the byline and the share bar
             reasons[i] = "standfirst"
     # readers' comments: everything after a comment section's header once the article has begun
     # (COMMENTS_AFTER characters of prose seen: a promo line or two above a share bar's "Comments"

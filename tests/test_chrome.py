@@ -163,6 +163,27 @@ def test_a_duration_line_is_not_a_comments_age() -> None:
     assert reasons["Great news for the town, I hope they hire locally."] == "comments"
 
 
+def test_a_split_byline_and_a_standfirst_above_the_share_bar() -> None:
+    dek = "Officials say the new terminal will double the port's capacity."
+    text = "\n".join([
+        "Home", "News", "Business",
+        "Port to open second container terminal",
+        "March 3, 2026",
+        "Written By",
+        "Jane Doe",
+        dek,
+        "Share:",
+        *ARTICLE_EN,
+    ])
+    reasons = _reasons(text, "en")
+    assert reasons["Written By"] == reasons["Jane Doe"] == "byline"
+    assert reasons[dek] == "standfirst"
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+    # without the share bar after it, the line after the byline is the article's first paragraph
+    reasons = _reasons(text.replace("Share:\n", ""), "en")
+    assert reasons[dek] is None
+
+
 def test_another_languages_footer_ends_the_article_block() -> None:
     footer = [
         "Wir sind eine Agentur für Webdesign und Markenführung aus München und Köln.",
