@@ -122,12 +122,15 @@ _EN_FUNCTION = frozenset(
 _EN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _EN_START = re.compile(r"^[\"'“‘(]?[A-Z0-9]")
 _EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
+# a drop that left the punctuation before it: "... of their own money –." or "... the plan,."
+_DANGLING_END = re.compile(r"(?:\s(?:--|[–—-])|[,;:])\s*[.!?][\"'’”)\]]*$")
 
 
 def is_clause_en(text: str) -> bool:
     """True when ``text`` looks like a complete English clause (the simple check described above)."""
     text = text.strip()
-    if not _EN_START.match(text) or not _EN_END.search(text) or not is_balanced(text):
+    if not _EN_START.match(text) or not _EN_END.search(text) or not is_balanced(text) \
+            or _DANGLING_END.search(text):
         return False
     raw = [w.replace("’", "'") for w in _EN_WORDS.findall(text)]
     words = [w.lower() for w in raw]
@@ -322,6 +325,21 @@ def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterable[re.Matc
     return (m for m in found if m is not None)
 
 
+_PARTICIPLE_LEAD = re.compile(r"(?:having|given|following|speaking|asked|[a-z]+ing)\b", re.I)
+_APPOSITIVE_REST = re.compile(rf"[\w'’.-]+(?:\s+[\w'’.-]+){{0,3}},\s+{_FINITE_WORD}")
+_RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
+
+
+def _clause_item(item: str) -> bool:
+    """True when one comma-separated item of an aside run has a finite verb before any relative
+    pronoun: a clause of the sentence, not an age, an appositive or a relative clause."""
+    verb = re.search(_FINITE_WORD, item)
+    if verb is None:
+        return False
+    relative = _RELATIVE_WORD.search(item)
+    return relative is None or relative.start() > verb.start()
+
+
 def en_drops(text: str) -> list[Drop]:
     """The optional deletions found in an English sentence, in text order (overlaps allowed)."""
     drops: dict[tuple[int, int], Drop] = {}
@@ -334,6 +352,10 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
                 continue
+            if kind == "leading" and _PARTICIPLE_LEAD.match(m.group()) and re.search(_FINITE_WORD, m.group()):
+                continue  # "Giving X power was most popular, while ...": a gerund subject, the main clause
+            if kind == "leading" and _APPOSITIVE_REST.match(text, m.end()):
+                continue  # "When ... his son, Wil, had ...": the comma opened an appositive, not the clause
             if kind == "attribution" and _OPINION_SPEAKER.search(m.group()):
                 continue  # a side's opinion keeps its speaker
             if kind == "trailing-phrase" and (re.search(_FINITE_WORD, m.group("np"))
@@ -348,6 +370,10 @@ def en_drops(text: str) -> list[Drop]:
                 # and the run starts at the first comma after it ("Lopez, 34, a nurse, was": whole)
                 if (not head.strip() or re.search(r",(?!\d{3})", head) or _LEADING_WORD.match(head)
                         or re.search(_FINITE_WORD, head)):
+                    continue
+                # an item with a verb of its own is a clause unless a relative pronoun opens it:
+                # not "Then in November, inspectors found that ..., in east London, had ..."
+                if any(_clause_item(item) for item in re.split(r",(?!\d{3})", m.group())):
                     continue
             if kind == "dash-tail" and re.search(rf"\s{_DASH}\s", text[: m.start()]):
                 continue  # the second dash of a pair: the aside is the pair, not the tail

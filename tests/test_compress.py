@@ -113,6 +113,13 @@ def test_compress_en(text: str, limit: int, expected: str) -> None:
         # a list of noun phrases has nothing a reader does not need
         ("The committee includes representatives of the unions, the employers, the city council and "
          "the two universities that share the science park.", 100),
+        # ", officials found that ..., in the north," holds a verb of its own: a clause, not an aside
+        # (never "Then in March last year had too few teachers.")
+        ("Then in March last year, officials found evidence that four village schools in the valley, "
+         "in the north of the county, had too few teachers to open every class.", 100),
+        # the comma after "son" opens an appositive, not the end of the leading clause
+        ("When the farmer learned that his eldest son, Tom, had won a place at the agricultural "
+         "college he threw a party for the whole village.", 90),
         # ", we learn how ..." is a clause, not an aside: never "Finally today may be harmful."
         ("Finally today, we learn how common chemicals in household goods, such as candles, scented "
          "sprays, fabric softeners, and cleaning wipes, may be harmful.", 140),
@@ -120,6 +127,21 @@ def test_compress_en(text: str, limit: int, expected: str) -> None:
 )
 def test_compress_en_none_rather_than_a_cut(text: str, limit: int) -> None:
     assert compress_en(text, limit) is None
+
+
+def test_a_gerund_subject_is_the_main_clause_not_a_leading_one() -> None:
+    # "Giving ... was most popular," is the main clause; dropping it as a leading participle phrase
+    # left "With a score of 7.1, while ... came 10th."
+    text = ("Giving councils power over all local bus routes was the most popular proposal, with a "
+            "score of 7.4, while cutting the rail fares came fifth on the list at 6.1.")
+    expected = {
+        85: "Giving councils power over all local bus routes was the most popular proposal.",
+        100: "Giving councils power over all local bus routes was the most popular proposal, with a score of 7.4.",
+    }
+    for limit, shortened in expected.items():
+        out = compress_en(text, limit)
+        assert out == shortened
+        _check_en(out, limit)
 
 
 def test_compress_en_keeps_a_fitting_sentence_as_is() -> None:
@@ -149,6 +171,9 @@ def test_compress_en_never_ends_an_aside_run_halfway() -> None:
         ("The plan (which starts next year.", False),  # dangling bracket
         ('He said "the plan starts next year.', False),  # dangling quote
         ("Plans.", False),
+        ("The minister will set out the case for lower taxes –.", False),  # a dash left dangling
+        ("The minister will set out the case for lower taxes,.", False),
+        ("The minister set out the case -- and won the vote.", True),
     ],
 )
 def test_is_clause_en(text: str, ok: bool) -> None:
