@@ -110,6 +110,13 @@ BOUNDARY_CASES: list[tuple[str, list[str]]] = [
      ["The MP handed out cakes to voters, pictured above", "Detectives are expected to speak to him on Friday."]),
     ("Smith (left) and Jones (right) met in London on Friday.",
      ["Smith (left) and Jones (right) met in London on Friday."]),
+    # a caption's last word run straight into the next sentence, no marker at all
+    ("The mayor opened the new bridge over the river on Monday The crossing cost 40 million pounds.",
+     ["The mayor opened the new bridge over the river on Monday", "The crossing cost 40 million pounds."]),
+    ("Fans queue outside the stadium before kick-off It's the club's first final in a decade.",
+     ["Fans queue outside the stadium before kick-off", "It's the club's first final in a decade."]),
+    ("Inspectors raided restaurant The Golden Lantern in Soho and seized the fins.",
+     ["Inspectors raided restaurant The Golden Lantern in Soho and seized the fins."]),
     # numbers and lists that are not ends
     ("The vote was 5-4. Chief Justice Roberts wrote for the court.",
      ["The vote was 5-4.", "Chief Justice Roberts wrote for the court."]),

@@ -239,6 +239,16 @@ _RUN_IN_CAPTION = re.compile(
 )
 
 
+# The same copy runs a caption's last word straight into the next sentence: "... fondling a third
+# girl The assault charges allege ...". A lower-case word followed by a capitalised determiner or
+# pronoun and a lower-case word ends a sentence ("girl The assault", "game It's well-known"); a
+# capitalised "The" before a name ("restaurant The Royal China Club") does not.
+_RUN_IN_SENTENCE = re.compile(
+    r"(?<=[a-z0-9)])\s+(?=(?:The|An|It|It's|It’s|He|She|They|We|His|Her|Their|This|These|Those|There)"
+    r"\s+[a-z])"
+)
+
+
 def _english_segmenter() -> EnglishSegmenter:
     """blingfire, chosen by bench/splitters.py; pysbd where blingfire's library cannot load (its
     wheel carries an x86-64 Linux build only)."""
@@ -270,13 +280,14 @@ def english_spans(block: str) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], e)
         else:
             spans.append((s, e))
-    if "pictured" not in block and "(" not in block:
-        return spans
     out = []
     for s, e in spans:
-        for m in _RUN_IN_CAPTION.finditer(block, s, e):
-            out.append((s, m.end()))
-            s = m.end()
+        # (end of one sentence, start of the next) at each run-in, in text order
+        cuts = sorted([(m.end(), m.end()) for m in _RUN_IN_CAPTION.finditer(block, s, e)]
+                      + [(m.start(), m.end()) for m in _RUN_IN_SENTENCE.finditer(block, s, e)])
+        for end, start in cuts:
+            out.append((s, end))
+            s = start
         out.append((s, e))
     return out
 
