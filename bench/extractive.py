@@ -26,76 +26,27 @@ The data is read where it lies and never copied into the repository.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.speed import CpuWatch, cores, percentile
+from bench.speed import load as closed_loop
 
 LEVELS = (1, 8)
 TARGETS = {"en_http": 0.5, "ko_kiwi": 0.7, "pss_mb": 600.0}
 
 
-def _request(conn: list[Any], port: int, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
-    for attempt in range(2):
-        if conn[0] is None:
-            conn[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            conn[0].request(method, path, body=body, headers=headers)
-            resp = conn[0].getresponse()
-            return resp.status, resp.read()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            conn[0].close()
-            conn[0] = None  # an idle keep-alive connection closed by the server: reconnect once
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
 def load(port: int, method: str, path: str, bodies: list[bytes | None], clients: int,
          per_client: int) -> dict[str, Any]:
-    """``clients`` threads, each sending ``per_client`` requests back to back on a keep-alive connection."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-
-    def client(i: int) -> None:
-        conn: list[Any] = [None]
-        barrier.wait()
-        for r in range(per_client):
-            body = bodies[(i + r * clients) % len(bodies)]
-            t0 = time.perf_counter()
-            try:
-                status, data = _request(conn, port, method, path, body)
-            except OSError as err:
-                status, data = 0, repr(err).encode()
-            took = time.perf_counter() - t0
-            with lock:
-                if status == 200:
-                    latencies.append(took)
-                else:
-                    errors.append(f"{status}: {data[:200]!r}")
-        if conn[0] is not None:
-            conn[0].close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
+    """``clients`` threads, each sending ``per_client`` requests back to back on a keep-alive
+    connection (:func:`bench.speed.load`), summarized: requests per second, p50/p95 and the CPU
+    share of other processes meanwhile."""
     watch = CpuWatch()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    if errors:
-        raise RuntimeError(f"{len(errors)} of {clients * per_client} {method} {path} failed, first: {errors[0]}")
-    n = clients * per_client
+    run = closed_loop(f"http://127.0.0.1:{port}", path, bodies, clients, per_client, method=method, timeout=120)
+    n, wall, latencies = clients * per_client, run["seconds"], run["latencies"]
     return {"clients": clients, "requests": n, "seconds": round(wall, 3), "per_s": n / wall,
             "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
             "others_cpu_pct": watch.shares()[0]}
@@ -145,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="artifacts/extractive.json")
     args = ap.parse_args(argv)
 
-    from tests.test_server import start_server, stop_server
+    from bench.server import start_server, stop_server
 
     rows = _read(Path(args.data) / "dev.jsonl")
     texts = {lang: [r["text"] for r in rows if r["lang"] == lang] for lang in ("en", "ko")}

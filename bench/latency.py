@@ -19,7 +19,7 @@ from bench.speed import ROOT
 def main(argv: list[str] | None = None) -> int:
     import requests
 
-    from tests.test_server import start_server, stop_server
+    from bench.server import start_server, stop_server
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--requests", type=int, default=200)

@@ -123,7 +123,7 @@ def percentile(values: list[float], q: float) -> float:
 def measure(mechanism: str, slow: int, probes: int, workers: int) -> dict[str, float]:
     """Probe figures for one mechanism: p50/p95 seconds over answered probes, failures counted as
     the timeout (so a mechanism that answers nobody cannot look fast)."""
-    from tests.test_server import start_server, stop_server
+    from bench.server import start_server, stop_server
 
     env = {"SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_LOG_LEVEL": "WARNING", **MECHANISMS[mechanism]}
     if os.environ.get("PYTHONPATH"):  # e.g. where gevent was installed for the comparison

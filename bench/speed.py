@@ -45,7 +45,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -627,14 +627,18 @@ sys.meta_path.insert(0, _Finder())
 '''
 
 
-def _post(conn_box: list[Any], host: str, port: int, path: str, body: bytes) -> tuple[int, bytes]:
+def send(conn_box: list[Any], host: str, port: int, method: str, path: str, body: bytes | None,
+         timeout: float = 1800) -> tuple[int, bytes]:
+    """One request on the keep-alive connection in ``conn_box`` (opened when empty); a connection
+    the server closed while idle is reopened once."""
     import http.client
 
     for attempt in range(2):
         if conn_box[0] is None:
-            conn_box[0] = http.client.HTTPConnection(host, port, timeout=1800)
+            conn_box[0] = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
-            conn_box[0].request("POST", path, body=body, headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            conn_box[0].request(method, path, body=body, headers=headers)
             resp = conn_box[0].getresponse()
             return resp.status, resp.read()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
@@ -645,11 +649,15 @@ def _post(conn_box: list[Any], host: str, port: int, path: str, body: bytes) -> 
     raise AssertionError("unreachable")
 
 
-def load(base: str, path: str, bodies: list[bytes], clients: int, per_client: int) -> dict[str, Any]:
-    """``clients`` threads, each POSTing ``per_client`` bodies back to back on a keep-alive connection."""
+def load(base: str, path: str, bodies: Sequence[bytes | None], clients: int, per_client: int,
+         method: str = "POST", timeout: float = 1800) -> dict[str, Any]:
+    """A closed loop: ``clients`` threads, each sending ``per_client`` requests back to back on a
+    keep-alive connection (bodies taken in turn; None for a request without one). Returns the wall
+    time, every latency and every response body; raises when any request was not a 200."""
     from urllib.parse import urlsplit
 
     url = urlsplit(base)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
     latencies: list[float] = []
     responses: list[bytes] = []
     errors: list[str] = []
@@ -663,7 +671,7 @@ def load(base: str, path: str, bodies: list[bytes], clients: int, per_client: in
             body = bodies[(i + r * clients) % len(bodies)]
             s = time.perf_counter()
             try:
-                status, data = _post(box, url.hostname, url.port, path, body)
+                status, data = send(box, host, port, method, path, body, timeout)
             except OSError as err:
                 status, data = 0, repr(err).encode()
             took = time.perf_counter() - s
@@ -685,18 +693,18 @@ def load(base: str, path: str, bodies: list[bytes], clients: int, per_client: in
         t.join()
     wall = time.perf_counter() - t0
     if errors:
-        raise RuntimeError(f"{len(errors)} of {clients * per_client} requests failed, first: {errors[0]}")
+        raise RuntimeError(f"{len(errors)} of {clients * per_client} {method} {path} failed, first: {errors[0]}")
     return {"seconds": wall, "latencies": latencies, "responses": responses}
 
 
 def _start(env: dict[str, str], workers: int) -> tuple[Any, str]:
-    from tests.test_server import start_server
+    from bench.server import start_server
 
     return start_server(env, workers=workers)
 
 
 def _stop(proc: Any) -> None:
-    from tests.test_server import stop_server
+    from bench.server import stop_server
 
     stop_server(proc)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import requests
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from bench.server import start_server, stop_server
 from tests.conftest import TINY_MODEL_MAX_CHARS
-from tests.test_server import start_server, stop_server
 
 TEXT = "The zebra council approved the plan on Monday. Work starts in May. Critics called it rushed."
 

@@ -162,7 +162,7 @@ def test_abstractive_without_model_for_language(engine: Engine, tiny_models: dic
 def test_real_server_with_tiny_models(tiny_models: dict[str, Path], ko_article: str, en_article: str) -> None:
     import requests
 
-    from tests.test_server import start_server, stop_server
+    from bench.server import start_server, stop_server
 
     env = {
         "SUMMARIZER_MODEL_TRANSLATE_KO_EN": str(tiny_models["marian_ko_en"]),

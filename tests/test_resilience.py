@@ -14,7 +14,7 @@ import psutil
 import pytest
 import requests
 
-from tests.test_server import start_server, stop_server
+from bench.server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = [(ROOT / "samples" / n).read_text(encoding="utf-8") for n in ("ko.txt", "en.txt", "ko_no_periods.txt")]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.test_server import start_server, stop_server
+from bench.server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
