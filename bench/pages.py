@@ -5,10 +5,10 @@
 
 The first runs every page twice through the real pipeline (``models.Engine``, extractive):
 
-* **html**: the page's HTML as ``SummarizeRequest(html=...)`` (models/page.py extracts the article);
+* **html**: the page's HTML as ``SummarizeRequest(html=...)`` (models/text/page.py extracts the article);
 * **pasted**: the text a browser's select-all-and-copy gives (:func:`browser_text`: block elements
   end lines, script/style/template dropped, menus, captions and footers kept) as
-  ``SummarizeRequest(text=...)``, where models/chrome.py must drop the chrome,
+  ``SummarizeRequest(text=...)``, where models/text/chrome.py must drop the chrome,
 
 and scores both with the evaluation folder's ``score_pages.py`` (leaking bullets, pages with a
 leak, beside its naive first-three-lines baseline), plus pages without bullets, extraction token
@@ -187,7 +187,7 @@ def _goose() -> Callable[[str], str]:
 
 
 def _project() -> Callable[[str], str]:
-    from models.page import extract_page
+    from models.text.page import extract_page
 
     return lambda html: extract_page(html).text
 
@@ -199,7 +199,7 @@ EXTRACTORS: dict[str, tuple[str, Callable[[], Callable[[str], str]]]] = {
     "resiliparse": ("resiliparse", _resiliparse),
     "newspaper4k": ("newspaper", _newspaper),
     "goose3": ("goose3", _goose),
-    "models.page (this project)": ("trafilatura", _project),
+    "models.text.page (this project)": ("trafilatura", _project),
 }
 
 

@@ -4,7 +4,7 @@
     python -m bench.quality --eval ../shared/eval --no-cv    # shipped weights only (faster)
 
 For each data set (``dev.jsonl``: CNN/DM English + Korean sci-news; ``dev_cnndm.jsonl``;
-``dev_bbc.jsonl``) the real pipeline runs through the batch path (``models.batch.run_batch``) in
+``dev_bbc.jsonl``) the real pipeline runs through the batch path (``models.jobs.run_batch``) in
 both styles; ``score.py`` (beside the data) scores the sentence-style bullets: ROUGE beside
 Lead-3 and, where the references are extractive, ``picked`` beside Lead-3's. The shipped weights'
 spread is shown over the same 5 folds the tuning uses, and ``bench.tune``'s cross-validation
@@ -49,7 +49,7 @@ def _spread(values: list[float]) -> str:
 
 
 def run_set(engine, scorer, data: Path, out: Path, max_bullets: int, workers: int) -> dict:  # noqa: ANN001
-    from models.batch import run_batch
+    from models.jobs import run_batch
 
     report: dict = {"file": data.name}
     preds = {}
@@ -89,8 +89,8 @@ def run_set(engine, scorer, data: Path, out: Path, max_bullets: int, workers: in
                 "ellipsis": sum(bool(ELLIPSIS.search(b)) for b in bullets),
             }
         if lang == "ko":
-            from models.style import is_nominal_ko
-            from models.text import SentenceSplitter
+            from models.text.sentences import SentenceSplitter
+            from models.text.style import is_nominal_ko
 
             kiwi = SentenceSplitter().kiwi
             concise = [b for r in lang_rows for b in preds["concise"].get(r["id"], [])]

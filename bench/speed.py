@@ -13,7 +13,7 @@ weights, so nothing stops early, and in-process runtimes count the tokens they p
 
 Rows:
   baseline           transformers AutoModelForSeq2SeqLM.generate(), fp32, one request at a time
-  ctranslate2-int8   models.ct2.CT2Model (int8), batch 1 and 8, in-process
+  ctranslate2-int8   models.inference.ct2.CT2Model (int8), batch 1 and 8, in-process
   torch-qint8        torch dynamic int8 quantization of the Linear layers, batch 1 and 8, in-process
   http-ctranslate2 / http-transformers
                      this service (gunicorn, /v1/translate) at 1, 4, 8, 16 concurrent clients,
@@ -28,10 +28,10 @@ the processes doing the work: that subprocess, or the gunicorn master and its wo
 torch.set_num_threads / CTranslate2 intra_threads = cores available // worker processes (in-process
 rows count as one worker), so the cores are never oversubscribed.
 
-The service decides decoding settings in models/registry.py (an unknown local model gets the
+The service decides decoding settings in models/inference/registry.py (an unknown local model gets the
 translation defaults: 4 beams, up to 256 tokens). So that the served model does the same work as
 the other rows, the server is started with a ``sitecustomize`` (written into the work folder and
-put first on PYTHONPATH) that adds the benchmark model to ``models.registry.KNOWN_MODELS`` with the
+put first on PYTHONPATH) that adds the benchmark model to ``models.inference.registry.KNOWN_MODELS`` with the
 benchmark's settings, the way a known checkpoint gets its own; no serving code is changed.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Size:
     max_positions: int
     # Pieces the tokenizer is trained to, then padded to ``vocab``. Small, so Korean comes out at
     # about one token per character: a 400-token sentence stays under the sentence splitter's
-    # 600-character window (models.text.MAX_SENTENCE) and reaches the model as one input.
+    # 600-character window (models.text.sentences.MAX_SENTENCE) and reaches the model as one input.
     spm_vocab: int
 
 
@@ -241,7 +241,7 @@ def make_inputs(tokenizer: Any, n_tokens: int, count: int) -> list[str]:
     """``count`` different Korean texts of about ``n_tokens`` tokens that the service reads as one sentence."""
     import random
 
-    from models.text import SentenceSplitter
+    from models.text.sentences import SentenceSplitter
 
     splitter = SentenceSplitter()
     words = korean_words()
@@ -266,8 +266,8 @@ def make_inputs(tokenizer: Any, n_tokens: int, count: int) -> list[str]:
 
 def convert_ct2(path: Path, models_dir: Path) -> Path:
     """Convert once, where the service looks (``SUMMARIZER_MODELS_DIR/ctranslate2``)."""
-    from models.ct2 import convert
-    from models.registry import ct2_cache_dir
+    from models.inference.ct2 import convert
+    from models.inference.registry import ct2_cache_dir
 
     t0 = time.perf_counter()
     out = convert(path, ct2_cache_dir(str(models_dir)), "int8")
@@ -505,9 +505,9 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
             return sum(_hf_new_tokens(r, eos, pad) for r in out), tok.batch_decode(out, skip_special_tokens=True)
     elif runtime == "ctranslate2-int8":
         # the service's CTranslate2 model class, with its tokenization and decoding around translate_batch
-        from models.ct2 import CT2Model
-        from models.registry import ct2_cache_dir, spec_for
-        from models.seq2seq import GenerationSettings
+        from models.inference.ct2 import CT2Model
+        from models.inference.registry import ct2_cache_dir, spec_for
+        from models.inference.seq2seq import GenerationSettings
 
         spec = spec_for(path, ("translate", "ko-en"), Path(path))
         m = CT2Model(path, spec, ct2_cache_dir(cfg["models_dir"]), threads=threads)
@@ -582,7 +582,7 @@ def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]
 # HTTP rows
 
 # Put first on the server's PYTHONPATH: gives the benchmark model the benchmark's decoding settings
-# through the registry's own table of known models, when (and only when) models.registry is imported.
+# through the registry's own table of known models, when (and only when) models.inference.registry is imported.
 HOOK = '''\
 """Written by bench/speed.py: the benchmark model's decoding settings, registered as a known model."""
 import importlib.abc
@@ -595,7 +595,7 @@ _CONF = json.loads(os.environ["BENCH_SPEED_MODEL"])
 
 
 def _register(registry):
-    from models.seq2seq import GenerationSettings
+    from models.inference.seq2seq import GenerationSettings
 
     registry.KNOWN_MODELS[_CONF["ref"]] = registry.KnownModel(
         _CONF["licence"], False, GenerationSettings(**_CONF["generation"]))
@@ -615,7 +615,7 @@ class _Loader(importlib.abc.Loader):
 
 class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name != "models.registry":
+        if name != "models.inference.registry":
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is not None:

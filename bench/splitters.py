@@ -2,7 +2,7 @@
 
     python -m bench.splitters --data ../shared/eval
 
-Every candidate runs inside :class:`models.text.SentenceSplitter` (line breaks end sentences, long
+Every candidate runs inside :class:`models.text.sentences.SentenceSplitter` (line breaks end sentences, long
 lines are windowed) with only the English segmenter swapped, so the figures are what the service
 would see. Three accuracy figures and one speed figure:
 
@@ -20,7 +20,7 @@ would see. Three accuracy figures and one speed figure:
   dev articles.
 
 Candidates that are not installed are skipped (pysbd, blingfire, nupunkt, sentencex, syntok; only
-pysbd and blingfire are in the requirements). "service (chosen)" is :func:`models.text.english_spans`:
+pysbd and blingfire are in the requirements). "service (chosen)" is :func:`models.text.sentences.english_spans`:
 blingfire's sentences (found in the block by text, faster than its offsets call) and the run-in
 caption rule; "blingfire (offsets)" is blingfire alone.
 The data is read where it lies and never copied into the repository.
@@ -127,7 +127,7 @@ BOUNDARY_CASES: list[tuple[str, list[str]]] = [
 
 def candidates() -> dict[str, Callable[[str], Spans]]:
     """English segmenters that are installed here, as ``block -> spans`` functions."""
-    from models.text import english_spans, spans_of
+    from models.text.sentences import english_spans, spans_of
 
     out: dict[str, Callable[[str], Spans]] = {"service (chosen)": english_spans}
     try:
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="speed: passes over the articles (best kept)")
     args = ap.parse_args(argv)
 
-    from models.text import SentenceSplitter
+    from models.text.sentences import SentenceSplitter
 
     data = Path(args.data)
     bbc = _read(data / "dev_bbc.jsonl")

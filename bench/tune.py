@@ -33,8 +33,8 @@ from types import ModuleType
 from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 
 from models import Engine
-from models.extractive import GRAPHS, RankWeights, pick_best_first, sentence_scores
 from models.pipeline import DEFAULT_WEIGHTS, SPARE_CANDIDATES
+from models.text.extractive import GRAPHS, RankWeights, pick_best_first, sentence_scores
 
 # The data sets, by language. CNN/DM = the English rows of dev.jsonl plus dev_cnndm.jsonl (both
 # CNN/DailyMail with highlights); BBC = dev_bbc.jsonl (extractive references).

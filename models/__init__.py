@@ -1,6 +1,4 @@
 """Text processing and inference for the bullet-point summarizer. No Flask in here."""
-from .bullets import Bullet
-from .compress import compress_en, compress_ko
 from .errors import (
     DeadlineExceeded,
     InputRejected,
@@ -13,8 +11,10 @@ from .errors import (
     UnsupportedLanguage,
 )
 from .pipeline import Engine, EngineConfig, SummarizeRequest, SummaryResult, TranslationResult
-from .style import STYLES, Style, concise_en, concise_ko
-from .text import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
+from .text.bullets import Bullet
+from .text.compress import compress_en, compress_ko
+from .text.sentences import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
+from .text.style import STYLES, Style, concise_en, concise_ko
 
 __all__ = [
     "Bullet", "DeadlineExceeded", "Detection", "Engine", "EngineConfig", "InputRejected", "LanguageDetector",

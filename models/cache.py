@@ -17,10 +17,10 @@ from typing import Any, Protocol
 
 from prometheus_client import Counter
 
-from .bullets import Bullet
 from .metrics import observe_cache
 from .pipeline import Engine, SummarizeRequest, SummaryResult
-from .text import Detection, Sentence
+from .text.bullets import Bullet
+from .text.sentences import Detection, Sentence
 
 CACHE_VERSION = "1"
 log = logging.getLogger("models.cache")

@@ -12,16 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from .bullets import (
+from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
+from .text.bullets import (
     DEFAULT_MAX_CHARS,
     Bullet,
     is_noise,
     shape_bullets,
     strip_leading_tag,
 )
-from .chrome import strip_chrome
-from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
-from .extractive import (
+from .text.chrome import strip_chrome
+from .text.extractive import (
     MAX_RANKED_SENTENCES,
     RankWeights,
     SentenceFeatures,
@@ -29,8 +29,7 @@ from .extractive import (
     sentence_features,
     sentence_scores,
 )
-from .style import Style, fit_bullet
-from .text import (
+from .text.sentences import (
     GIANT_TOKEN,
     SUPPORTED_LANGS,
     Detection,
@@ -40,6 +39,7 @@ from .text import (
     shared_detector,
     shared_splitter,
 )
+from .text.style import Style, fit_bullet
 
 Method = Literal["auto", "extractive", "abstractive"]
 
@@ -114,7 +114,7 @@ def page_text(text: str, html: str | None, timer: Timer) -> tuple[str, str | Non
     ``html`` (a timed ``extract`` stage; raises InputRejected for a page with no article)."""
     if html is None:
         return text, None
-    from .page import extract_page
+    from .text.page import extract_page
 
     with timer.stage("extract"):
         page = extract_page(html)
@@ -195,7 +195,7 @@ class Engine:
         config: EngineConfig | None = None,
     ) -> None:
         # one splitter and detector per process, shared by every engine (and inherited from the
-        # gunicorn master, which preloads them: see models.text.preload_shared)
+        # gunicorn master, which preloads them: see models.text.sentences.preload_shared)
         self.splitter = splitter or shared_splitter()
         self.detector = detector or shared_detector()
         self.summarizers = summarizers or {}
@@ -278,7 +278,7 @@ class Engine:
     def extract(
         self, sentences: Sequence[Sentence], lang: str, k: int, title: str | None = None
     ) -> list[Sentence]:
-        """Up to ``k`` candidate sentences, best first (see :mod:`models.extractive`)."""
+        """Up to ``k`` candidate sentences, best first (see :mod:`models.text.extractive`)."""
         cands, features = self.ranking_features(sentences, lang, title)
         if features is None:
             return []

@@ -105,7 +105,7 @@ def _summarize(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from models.batch import run_batch
+    from models.jobs import run_batch
 
     _check_readable(args.input)
     if args.workers < 1:
@@ -119,7 +119,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _models_download(args: argparse.Namespace) -> int:
-    from models.registry import PRESETS, download, prepare_backend
+    from models.inference.registry import PRESETS, download, prepare_backend
 
     settings = Settings.from_env()
     refs: list[str] = list(args.model)
@@ -161,7 +161,7 @@ def _models_download(args: argparse.Namespace) -> int:
 
 def _models_list(args: argparse.Namespace) -> int:
     from models.errors import SummarizerError
-    from models.registry import PRESETS, SLOT_SETTINGS, resolve, spec_for
+    from models.inference.registry import PRESETS, SLOT_SETTINGS, resolve, spec_for
 
     from .runtime import configured_models
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from models.bullets import DEFAULT_MAX_CHARS
+from models.text.bullets import DEFAULT_MAX_CHARS
 
 
 class SettingsError(ValueError):
@@ -57,7 +57,7 @@ class Settings:
     model_translate_ko_en: str = ""
     model_translate_en_ko: str = ""
     models_dir: str = ""
-    preset: str = ""  # a model preset (models/registry.py) filling every SUMMARIZER_MODEL_* left unset
+    preset: str = ""  # a model preset (models/inference/registry.py) filling every SUMMARIZER_MODEL_* left unset
     allow_noncommercial: bool = False
     backend: str = "auto"
     device: str = "auto"  # auto: the GPU when torch sees one (transformers-int8: always the CPU)

@@ -17,7 +17,7 @@ log = logging.getLogger("service.runtime")
 def configured_models(settings: Settings) -> dict[tuple[str, str], str]:
     """Model per slot: the SUMMARIZER_MODEL_* variable, else the preset's choice, else none."""
     from models.errors import ModelNotPresent
-    from models.registry import PRESETS
+    from models.inference.registry import PRESETS
 
     if settings.preset and settings.preset not in PRESETS:
         raise ModelNotPresent(f"SUMMARIZER_PRESET={settings.preset!r} is not a preset; known: {', '.join(PRESETS)}")
@@ -33,7 +33,7 @@ def configured_models(settings: Settings) -> dict[tuple[str, str], str]:
 
 def check_models(settings: Settings) -> None:
     """Fail fast: every configured model is on disk and allowed (raises the domain error)."""
-    from models.registry import check_configured
+    from models.inference.registry import check_configured
 
     check_configured(configured_models(settings), settings.models_dir or None, settings.allow_noncommercial)
 
@@ -43,7 +43,7 @@ def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
 
     ``base`` lends its (expensive) sentence splitter and language detector, e.g. in tests.
     """
-    from models.registry import load_configured_models
+    from models.inference.registry import load_configured_models
 
     summarizers, translators = load_configured_models(
         configured_models(settings),

@@ -66,8 +66,8 @@ def test_style_concise(client, request, lang_fixture: str) -> None:
     short = sum(len(b["text"]) for b in concise["bullets"])
     assert short < sum(len(b["text"]) for b in sentence["bullets"])
     if lang_fixture == "ko_article":
-        from models.style import is_nominal_ko
-        from models.text import SentenceSplitter
+        from models.text.sentences import SentenceSplitter
+        from models.text.style import is_nominal_ko
 
         kiwi = SentenceSplitter().kiwi
         assert all(is_nominal_ko(b["text"], kiwi) for b in concise["bullets"])

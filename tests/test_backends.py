@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from models import Engine
-from models.ct2 import CT2Model, convert
-from models.registry import load_configured_models, spec_for
-from models.seq2seq import Seq2SeqModel
+from models.inference.ct2 import CT2Model, convert
+from models.inference.registry import load_configured_models, spec_for
+from models.inference.seq2seq import Seq2SeqModel
 from service import create_app
 
 TEXTS = ["정부는 5일 새 정책을 발표했다.", "The plan starts next year and will change the city.", "좋다."]
@@ -98,7 +98,7 @@ def test_concurrent_conversions_share_one_folder(tiny_models: dict[str, Path], t
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    code = ("import sys; from models.ct2 import convert; "
+    code = ("import sys; from models.inference.ct2 import convert; "
             "print(convert(sys.argv[1], sys.argv[2], 'int8'))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tiny_models["bart"]), str(tmp_path)], cwd=root,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]

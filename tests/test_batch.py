@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from models import Engine
-from models.batch import run_batch
+from models.jobs import run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,7 +135,7 @@ def test_batch_repairs_damage_anywhere_and_repeated_ids(engine: Engine, tmp_path
 
 
 def test_batch_style_per_run_and_per_row(engine: Engine, tmp_path: Path, ko_article: str) -> None:
-    from models.style import is_nominal_ko
+    from models.text.style import is_nominal_ko
 
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("\n".join([

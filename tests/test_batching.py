@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from models.batching import BatchingModel
-from models.seq2seq import GenerationSettings
+from models.inference.batching import BatchingModel
+from models.inference.seq2seq import GenerationSettings
 
 
 class _SlowModel:

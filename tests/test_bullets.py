@@ -1,4 +1,4 @@
-"""Bullet shaping (models/bullets.py) and the engine's use of it: compression instead of cutting.
+"""Bullet shaping (models/text/bullets.py) and the engine's use of it: compression instead of cutting.
 
 A candidate that cannot be compressed to the limit is skipped and the next one is used; no
 bullet ever ends in "…"; translated bullets are compressed too. Limits are the production ones.
@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from models.bullets import DEFAULT_MAX_CHARS, is_noise, shape_bullets
-from models.compress import is_clause_en, is_sentence_ko
 from models.pipeline import Engine, SummarizeRequest
-from models.style import is_nominal_ko
-from models.text import Morph, Sentence
+from models.text.bullets import DEFAULT_MAX_CHARS, is_noise, shape_bullets
+from models.text.compress import is_clause_en, is_sentence_ko
+from models.text.sentences import Morph, Sentence
+from models.text.style import is_nominal_ko
 
 EN_LIMIT = DEFAULT_MAX_CHARS["en"]
 KO_LIMIT = DEFAULT_MAX_CHARS["ko"]

@@ -1,4 +1,4 @@
-"""Page chrome in pasted text (models/chrome.py): table-driven line cases in both languages, then
+"""Page chrome in pasted text (models/text/chrome.py): table-driven line cases in both languages, then
 the rules that look at neighbours (repeats, menus, comments, the article's block) and the title.
 
 Every example here was written for this project; none is copied from the evaluation pages.
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.chrome import classify_lines, ends_like_sentence, line_chrome, strip_chrome
-from models.text import SentenceSplitter
+from models.text.chrome import classify_lines, ends_like_sentence, line_chrome, strip_chrome
+from models.text.sentences import SentenceSplitter
 
 # (line, reason): reason None means the line may be article text and must be kept
 EN_LINES = [

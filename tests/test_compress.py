@@ -1,4 +1,4 @@
-"""Sentence compression (models/compress.py): table-driven, every output checked for grammar.
+"""Sentence compression (models/text/compress.py): table-driven, every output checked for grammar.
 
 English outputs must pass the complete-clause check (``is_clause_en``: a subject before a
 finite verb, terminal punctuation, balanced brackets and quotes); Korean outputs must re-analyse
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from models.bullets import DEFAULT_MAX_CHARS
-from models.compress import (
+from models.text.bullets import DEFAULT_MAX_CHARS
+from models.text.compress import (
     compress_en,
     compress_ko,
     is_balanced,
     is_clause_en,
     is_sentence_ko,
 )
-from models.text import Morph
+from models.text.sentences import Morph
 
 
 @pytest.fixture(scope="module")
@@ -331,7 +331,7 @@ def test_a_claim_keeps_its_speaker(text: str, limit: int, speaker: str) -> None:
 
 
 def test_concise_keeps_an_opinions_speaker() -> None:
-    from models.style import concise_en
+    from models.text.style import concise_en
 
     out = concise_en("Critics said the plan was too expensive.", 140)
     assert out is not None and out.startswith("Critics")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models.ct2 import Ct2Tokenizer
+from models.inference.ct2 import Ct2Tokenizer
 
 TEXTS = [
     "정부는 5일 새 정책을 발표했다.", "The plan starts next year and will change the city.", "좋다.",
@@ -52,14 +52,14 @@ def test_a_ctranslate2_worker_never_imports_torch_or_transformers(tiny_models: d
                                                                     tmp_path: Path) -> None:
     """Converted ahead (as `python -m service models download` does), a model is then served by
     CTranslate2 with the tokenizers read directly: torch and transformers stay out of the process."""
-    from models.registry import prepare_backend
+    from models.inference.registry import prepare_backend
 
     models_dir = tmp_path / "models"
     for family in ("marian_ko_en", "bart"):
         assert prepare_backend(tiny_models[family], "auto", str(models_dir)) is not None
     code = """
 import json, sys
-from models.registry import load_configured_models
+from models.inference.registry import load_configured_models
 summarizers, translators = load_configured_models(
     {("translate", "ko-en"): sys.argv[1], ("summarize", "en"): sys.argv[2]},
     models_dir=sys.argv[3], backend="auto", batch_max_size=1)

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from models.extractive import (
+from models.text.extractive import (
     MAX_RANKED_SENTENCES,
     RankWeights,
     cosine_matrix,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from models import Engine, ModelNotAllowed, ModelNotPresent, SummarizeRequest
-from models.registry import check_configured, load_configured_models
-from models.seq2seq import chunk_sentences
+from models.inference.registry import check_configured, load_configured_models
+from models.inference.seq2seq import chunk_sentences
 from service import Settings, create_app
 from tests.conftest import TINY_MODEL_MAX_CHARS
 
@@ -62,7 +62,7 @@ def test_long_article_is_chunked_not_truncated(model_client, model_engine: Engin
     while len(text) < 20_000:
         text += "\n" + text
     text = text[:20_000].rsplit("\n", 1)[0]
-    from models.chrome import strip_chrome
+    from models.text.chrome import strip_chrome
 
     # the pipeline's own steps: split, drop page chrome (the repeated lines go), pick candidates
     split = strip_chrome(text, model_engine.splitter.split(text, "en"), "en").sentences
@@ -200,7 +200,7 @@ def test_preset_fills_unset_slots_only() -> None:
 
 def test_download_command_converts_for_ctranslate2(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     """`models download` with the auto backend leaves the CTranslate2 model where start-up looks for it."""
-    from models.registry import ct2_cache_dir
+    from models.inference.registry import ct2_cache_dir
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SUMMARIZER_MODELS_DIR": str(tmp_path),
            "SUMMARIZER_BACKEND": "auto"}

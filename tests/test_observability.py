@@ -101,7 +101,7 @@ def test_model_metrics_helpers() -> None:
 
 
 def test_model_code_never_imports_flask() -> None:
-    code = ("import sys, models, models.metrics, models.seq2seq, models.cache, models.batching; "
+    code = ("import sys, models, models.metrics, models.inference.seq2seq, models.cache, models.inference.batching; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'service')); "
             "print(', '.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT)}, check=True,

@@ -1,4 +1,4 @@
-"""HTML -> article text and title (models/page.py): extraction, the size and element limits, and
+"""HTML -> article text and title (models/text/page.py): extraction, the size and element limits, and
 bombs (deep nesting, entity expansion, external entities) answered without blowing up.
 
 Bounded time is shown structurally, not with timing asserts: over the element limit trafilatura
@@ -11,8 +11,8 @@ import socket
 import pytest
 
 from models import InputRejected
-from models import page as page_mod
-from models.page import MAX_ELEMENTS, MAX_HTML_BYTES, extract_page
+from models.text import page as page_mod
+from models.text.page import MAX_ELEMENTS, MAX_HTML_BYTES, extract_page
 
 PARAGRAPHS = [
     "The port authority will open a second container terminal in the harbor next spring, officials said on Monday.",

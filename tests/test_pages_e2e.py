@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from models import Engine, InputRejected, SummarizeRequest
-from models.batch import run_batch
+from models.jobs import run_batch
 from service import Settings, create_app
 
 EN_BODY = [

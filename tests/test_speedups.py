@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from models import Engine, SummarizeRequest
-from models.batching import BatchingModel
 from models.cache import CachedEngine, LRUCache, RedisCache, cache_key
-from models.registry import spec_for
-from models.seq2seq import Seq2SeqModel
+from models.inference.batching import BatchingModel
+from models.inference.registry import spec_for
+from models.inference.seq2seq import Seq2SeqModel
 
 
 class _Recorder:
@@ -174,7 +174,7 @@ def test_device_setting_resolves_and_refuses_what_cannot_run() -> None:
     import torch
 
     from models.errors import ModelUnavailable
-    from models.registry import resolve_device
+    from models.inference.registry import resolve_device
     from service.config import Settings, SettingsError
 
     gpu = torch.cuda.is_available()

@@ -1,4 +1,4 @@
-"""Bullet styles (models/style.py): the concise Korean noun-ending form and concise English.
+"""Bullet styles (models/text/style.py): the concise Korean noun-ending form and concise English.
 
 Every concise Korean output must re-analyse as nominal (``is_nominal_ko``); every concise English
 one must pass the complete-clause check. The sentences are the project's own.
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from models.bullets import DEFAULT_MAX_CHARS
-from models.compress import compress_en, is_clause_en
-from models.style import STYLES, concise_en, concise_ko, fit_bullet, is_nominal_ko
+from models.text.bullets import DEFAULT_MAX_CHARS
+from models.text.compress import compress_en, is_clause_en
+from models.text.style import STYLES, concise_en, concise_ko, fit_bullet, is_nominal_ko
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from models import UnsupportedLanguage
-from models.bullets import balance, is_noise, similarity
-from models.compress import compress_en, compress_ko
+from models.text.bullets import balance, is_noise, similarity
+from models.text.compress import compress_en, compress_ko
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_similarity() -> None:
      ("The plan starts next year.", 0.0)],
 )
 def test_quote_share(text: str, share: float) -> None:
-    from models.extractive import quote_share
+    from models.text.extractive import quote_share
 
     assert abs(quote_share(text) - share) < 0.35
 
@@ -171,7 +171,7 @@ def test_quote_share(text: str, share: float) -> None:
      ("Butter prices rose sharply in May.", "en", "Butter prices rose sharply in May.")],
 )
 def test_drop_leading_connective(text: str, lang: str, expected: str) -> None:
-    from models.bullets import drop_leading_connective
+    from models.text.bullets import drop_leading_connective
 
     assert drop_leading_connective(text, lang) == expected
 
@@ -199,7 +199,7 @@ def test_english_sentence_boundaries(engine, text: str, expected: list[str]) -> 
 
 def test_pysbd_before_issue_15_missed_cases_the_chosen_splitter_gets(engine) -> None:
     """The table is not one every splitter passes: pysbd (the splitter before) fails some of it."""
-    from models.text import pysbd_spans
+    from models.text.sentences import pysbd_spans
 
     old = engine.splitter.with_english(pysbd_spans)
     assert sum([s.text for s in old.split(t, "en")] != e for t, e in BOUNDARY_CASES) >= 3
@@ -276,7 +276,7 @@ def test_shared_splitter_is_usable_after_fork() -> None:
 
     code = """
 import os, sys
-from models.text import preload_shared, shared_splitter, shared_detector
+from models.text.sentences import preload_shared, shared_splitter, shared_detector
 preload_shared()
 assert not {'torch', 'transformers', 'ctranslate2'} & set(sys.modules), 'the master must stay free of them'
 pid = os.fork()
@@ -301,7 +301,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 )
 def test_single_script_shortcut_agrees_with_lingua(engine, text: str) -> None:
     """Text in one script skips lingua; lingua itself says the same there (language, and 1.0)."""
-    from models.text import script_shares
+    from models.text.sentences import script_shares
 
     hangul, latin = script_shares(text)
     assert engine.detector.detect(text) == engine.detector._weighed(text, hangul, latin)

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from .errors import SummarizerError
 from .pipeline import Engine, SummarizeRequest
-from .style import STYLES, Style
+from .text.style import STYLES, Style
 
 
 @dataclass(slots=True)

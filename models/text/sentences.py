@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from .errors import UnsupportedLanguage
+from ..errors import UnsupportedLanguage
 
-log = logging.getLogger("models.text")
+log = logging.getLogger("models.text.sentences")
 
 SUPPORTED_LANGS: tuple[str, ...] = ("ko", "en")
 

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..errors import ModelNotAllowed, ModelNotPresent, ModelUnavailable
+from ..pipeline import AbstractiveSummarizer, Translator
 from .batching import BatchingModel
-from .errors import ModelNotAllowed, ModelNotPresent, ModelUnavailable
-from .pipeline import AbstractiveSummarizer, Translator
 from .seq2seq import (
     GenerationSettings,
     ModelSpec,
@@ -25,7 +25,7 @@ from .seq2seq import (
     Seq2SeqTranslator,
 )
 
-log = logging.getLogger("models.registry")
+log = logging.getLogger("models.inference.registry")
 
 # Settings keys: (task, lang) where lang is "en"/"ko" for summarize and "ko-en"/"en-ko" for translate.
 Slot = tuple[str, str]

@@ -25,7 +25,7 @@ import copy
 import re
 from dataclasses import dataclass
 
-from .errors import InputRejected
+from ..errors import InputRejected
 
 # The engine's own ceiling (the batch CLI, `summarize --html`); the HTTP API applies the smaller
 # SUMMARIZER_MAX_HTML_BYTES (default 1,000,000, inside the 1 MiB body limit) before this.

@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .metrics import observe_inference
-from .pipeline import AbstractiveSummary
+from ..metrics import observe_inference
+from ..pipeline import AbstractiveSummary
 
-log = logging.getLogger("models.seq2seq")
+log = logging.getLogger("models.inference.seq2seq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ def token_limits(model_max_length: int | None, config: object) -> tuple[int, int
 class Seq2SeqModel:
     """A tokenizer and a seq2seq model loaded from a local directory, with batched ``generate``.
 
-    The transformers backend; :class:`models.ct2.CT2Model` swaps only the forward step. Safe to
+    The transformers backend; :class:`models.inference.ct2.CT2Model` swaps only the forward step. Safe to
     call from several threads: torch modules are, and the tokenizer is guarded by a lock.
     """
 

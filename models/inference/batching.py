@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .metrics import observe_batch
+from ..metrics import observe_batch
 from .seq2seq import GenerationSettings, Seq2SeqModel
 
 

@@ -30,7 +30,7 @@ from filelock import FileLock
 
 from .seq2seq import GenerationSettings, ModelSpec, Seq2SeqModel, token_limits
 
-log = logging.getLogger("models.ct2")
+log = logging.getLogger("models.inference.ct2")
 
 # Architectures CTranslate2's Transformers converter handles (see `auto` backend choice).
 CONVERTIBLE = frozenset({"marian", "bart", "mbart", "t5", "mt5", "m2m_100", "pegasus"})
@@ -95,7 +95,7 @@ def convert_in_child(path: str | Path, cache_dir: str | Path, quantization: str 
     out = converted_path(path, cache_dir, quantization)
     if (out / "model.bin").is_file():
         return out
-    code = "import sys; from models.ct2 import convert; convert(sys.argv[1], sys.argv[2], sys.argv[3])"
+    code = "import sys; from models.inference.ct2 import convert; convert(sys.argv[1], sys.argv[2], sys.argv[3])"
     paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     done = subprocess.run([sys.executable, "-c", code, str(path), str(cache_dir), quantization],  # nosec B603

@@ -43,7 +43,7 @@ MAX_DROPS = 8
 
 
 class MorphLike(Protocol):
-    """A kiwipiepy ``Token`` or a ``models.text.Morph``: form, tag and offsets into the text."""
+    """A kiwipiepy ``Token`` or a ``models.text.sentences.Morph``: form, tag and offsets into the text."""
 
     form: str
     tag: str

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .text import Sentence, is_foreign_in_en
+from .sentences import Sentence, is_foreign_in_en
 
 _LINE = re.compile(r"[^\n]+")
 _SPACES = re.compile(r"\s+")
