@@ -115,6 +115,9 @@ BOUNDARY_CASES: list[tuple[str, list[str]]] = [
      ["The mayor opened the new bridge over the river on Monday", "The crossing cost 40 million pounds."]),
     ("Fans queue outside the stadium before kick-off It's the club's first final in a decade.",
      ["Fans queue outside the stadium before kick-off", "It's the club's first final in a decade."]),
+    ("The couple married in March after he was told the illness was terminal After the wedding they drove west.",
+     ["The couple married in March after he was told the illness was terminal",
+      "After the wedding they drove west."]),
     ("Inspectors raided restaurant The Golden Lantern in Soho and seized the fins.",
      ["Inspectors raided restaurant The Golden Lantern in Soho and seized the fins."]),
     # numbers and lists that are not ends

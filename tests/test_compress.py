@@ -144,6 +144,52 @@ def test_a_gerund_subject_is_the_main_clause_not_a_leading_one() -> None:
         _check_en(out, limit)
 
 
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        # the dropped tail held the quotation: its closing quote goes with it
+        ("The singer has won extra praise from his growing crowd of fans after calling out an online critic "
+         "who called his partner a 'fortune hunter.'", 120,
+         "The singer has won extra praise from his growing crowd of fans."),
+        # a quotation the article continues in its next paragraph (no closing quote in the source) is
+        # closed where the shortened quotation ends
+        ("He said: 'If you look back at the old schedules (before the merger), they were bringing serious "
+         "music to a large audience but they could assume that their audience knew the repertoire.", 140,
+         "He said: 'If you look back at the old schedules (before the merger), they were bringing serious "
+         "music to a large audience.'"),
+        # a non-restrictive relative clause inside the sentence, before its subject's verb
+        ("The tournament began on a sombre note when the Australian player, who came so close to winning "
+         "in 2013 before finishing fourth, had to withdraw from the event.", 100,
+         "The tournament began on a sombre note when the Australian player had to withdraw from the event."),
+        # a participle phrase with a participle in -ed is still a leading phrase, not a gerund subject
+        ("Arriving at the magistrates court yesterday dressed in a dark suit and tie, the former "
+         "footballer said the offence last October had not been intentional.", 100,
+         "The former footballer said the offence last October had not been intentional."),
+    ],
+)
+def test_compress_en_quotes_relatives_and_participles(text: str, limit: int, expected: str) -> None:
+    out = compress_en(text, limit)
+    assert out == expected
+    _check_en(out, limit)
+
+
+def test_a_relative_clause_is_never_dropped_across_a_quotation_or_a_dash() -> None:
+    text = ('"It has drawn attention not only because of the people involved -- my former partner is an actor, '
+            'who stars in the series "Family Life" -- but also because such disputes raise questions about '
+            'life, religion and parenthood."')
+    # never "... my former partner is an actor religion and parenthood."
+    assert compress_en(text, 140) == ('"It has drawn attention not only because of the people involved -- my former '
+                                      'partner is an actor."')
+
+
+def test_a_participle_aside_is_still_dropped() -> None:
+    # "thought" is also a finite verb, but an item that opens with it is a participle phrase
+    text = ("The bronze helmet, thought to date back to the fifth century, was found buried under a "
+            "farm track by a retired teacher walking his dog near the village of Elmstead.")
+    assert compress_en(text, 140) == ("The bronze helmet was found buried under a farm track by a retired "
+                                      "teacher walking his dog near the village of Elmstead.")
+
+
 def test_compress_en_keeps_a_fitting_sentence_as_is() -> None:
     text = "The plan starts next year, officials said."
     assert compress_en(text, DEFAULT_MAX_CHARS["en"]) == text

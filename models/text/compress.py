@@ -188,7 +188,7 @@ _OPINION_SPEAKER = re.compile(
     r"lawyers?|attorneys?|defen[cs]e|prosecutors?|accusers?|protesters|critics)\b", re.I)
 _WHEN = r"(?:\s+(?:on|in|at|last|this|earlier|late|early)\s+[\w\s'’-]{1,24}?|\s+(?:today|yesterday))?"
 # a finite verb opening a verb phrase: an irregular past or an auxiliary, or a regular "-ed"
-_FINITE_WORD = r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r"|[a-z]{3,}ed)\b"
+_FINITE_WORD = r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r"|[a-z]{3,}ed|[a-z]{2,}n['’]t)\b"
 _DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _TIME = (rf"(?:on\s+{_DAY}(?:\s+(?:morning|afternoon|evening|night))?|{_DAY}\s+(?:morning|afternoon|"
          r"evening|night)|last\s+(?:week|month|year|night|weekend)|earlier\s+(?:this|last)\s+"
@@ -250,6 +250,10 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     ("aside", re.compile(rf",\s+{_ASIDE}(?:,\s+{_ASIDE})*,(?=\s+{_FINITE_WORD})"), "", False),
     ("relative", re.compile(r",\s+(?:who|which|whose|where|whom)\s[^;]{2,200}?(?P<keep>[.!?][\"'’”]?)$"),
      r"\g<keep>", False),
+    # a non-restrictive relative clause between commas anywhere, the sentence going on after it in
+    # verb its subject was waiting for ("Leishman, who finished fourth in 2013, had to withdraw")
+    ("relative-mid", re.compile(
+        rf",\s+(?:who|which|whose|whom)\s[^,;\"'“”‘’()\[\]–—]{{2,150}},(?=\s+{_FINITE_WORD})"), "", False),
     ("trailing", re.compile(
         r",\s+(?:while|whereas|although|though|because|as|since|after|before|when|until|despite|"
         r"as\s+well\s+as|including|with|amid|leaving|making|bringing|sending|prompting|following|"
@@ -325,15 +329,23 @@ def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterable[re.Matc
     return (m for m in found if m is not None)
 
 
+# a verb form that is never a participle: what makes "Giving X power was ..." a clause, while
+# "Arriving at court dressed in a blazer, Giggs said" stays a participle phrase
+_AUXILIARY = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|shall|should|"
+                        r"does|do|did)\b")
 _PARTICIPLE_LEAD = re.compile(r"(?:having|given|following|speaking|asked|[a-z]+ing)\b", re.I)
 _APPOSITIVE_REST = re.compile(rf"[\w'’.-]+(?:\s+[\w'’.-]+){{0,3}},\s+{_FINITE_WORD}")
+_FINITE_RE = re.compile(_FINITE_WORD)
 _RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
 
 
 def _clause_item(item: str) -> bool:
-    """True when one comma-separated item of an aside run has a finite verb before any relative
-    pronoun: a clause of the sentence, not an age, an appositive or a relative clause."""
-    verb = re.search(_FINITE_WORD, item)
+    """True when one comma-separated item of an aside run has a subject and then a finite verb
+    before any relative pronoun ("inspectors found that ..."): a clause of the sentence, not an
+    age, an appositive, a relative clause or a participle phrase ("thought to date from 1100 AD",
+    whose first word is the verb form)."""
+    item = item.strip()
+    verb = _FINITE_RE.search(item, item.find(" ") + 1) if " " in item else None
     if verb is None:
         return False
     relative = _RELATIVE_WORD.search(item)
@@ -352,7 +364,7 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
                 continue
-            if kind == "leading" and _PARTICIPLE_LEAD.match(m.group()) and re.search(_FINITE_WORD, m.group()):
+            if kind == "leading" and _PARTICIPLE_LEAD.match(m.group()) and _AUXILIARY.search(m.group()):
                 continue  # "Giving X power was most popular, while ...": a gerund subject, the main clause
             if kind == "leading" and _APPOSITIVE_REST.match(text, m.end()):
                 continue  # "When ... his son, Wil, had ...": the comma opened an appositive, not the clause
@@ -375,6 +387,8 @@ def en_drops(text: str) -> list[Drop]:
                 # not "Then in November, inspectors found that ..., in east London, had ..."
                 if any(_clause_item(item) for item in re.split(r",(?!\d{3})", m.group())):
                     continue
+            if kind == "relative-mid" and "," in text[: m.start()]:
+                continue  # the last of a run of asides ("Roach, 26, from London, who ..., gave"): the run goes whole
             if kind == "dash-tail" and re.search(rf"\s{_DASH}\s", text[: m.start()]):
                 continue  # the second dash of a pair: the aside is the pair, not the tail
             if kind in ("leading", "leading-phrase"):
@@ -426,6 +440,26 @@ def _terminal(text: str) -> str:
     return text if _EN_END.search(text) else text.rstrip(" ,;:-–—") + "."
 
 
+_OPENING_QUOTE = re.compile(r"(?:^|:\s)['\"‘“]")
+_FINAL_CLOSER = re.compile(r"[.!?][\"'’”]$")
+
+
+def _close_quotes(cand: str, source_open: bool) -> str:
+    """A shortening with its quotes in order where a drop unbalanced them: a final closing quote
+    whose quotation was dropped goes ("... of fans.'" from "... a 'gold digger.'"); where the source
+    sentence itself leaves a quotation open (it goes on in the next paragraph), the shortened
+    quotation is closed at its end."""
+    if is_balanced(cand):
+        return cand
+    if _FINAL_CLOSER.search(cand) and is_balanced(cand[:-1]):
+        return cand[:-1]
+    if source_open:
+        for closer in ("'", "’", "”", '"'):
+            if is_balanced(cand + closer):
+                return cand + closer
+    return cand
+
+
 def compress_en(text: str, limit: int) -> str | None:
     """The longest grammatical compression of an English sentence within ``limit`` characters.
 
@@ -437,6 +471,8 @@ def compress_en(text: str, limit: int) -> str | None:
     if len(text) <= limit:
         return text
     text = _terminal(text)
+    # a quotation the article continues in its next paragraph: open at the start or after a colon
+    source_open = not is_balanced(text) and bool(_OPENING_QUOTE.search(text))
     best: tuple[int, int, int, str] | None = None
     rounds = [(text, 0, 0)]
     for most in (MAX_DROPS, 5):  # a second round finds drops the first uncovered (", police said")
@@ -445,6 +481,7 @@ def compress_en(text: str, limit: int) -> str | None:
             for cand, n, t in _en_candidates(source, en_drops(source), most):
                 found.setdefault(cand, (n0 + n, t0 + t))
         for cand, (n, t) in found.items():
+            cand = _close_quotes(cand, source_open)
             if len(cand) > limit or not is_clause_en(cand):
                 continue
             key = (-t, len(cand), -n)

@@ -240,11 +240,13 @@ _RUN_IN_CAPTION = re.compile(
 
 
 # The same copy runs a caption's last word straight into the next sentence: "... fondling a third
-# girl The assault charges allege ...". A lower-case word followed by a capitalised determiner or
-# pronoun and a lower-case word ends a sentence ("girl The assault", "game It's well-known"); a
-# capitalised "The" before a name ("restaurant The Royal China Club") does not.
+# girl The assault charges allege ...". A lower-case word followed by a capitalised determiner,
+# pronoun or sentence-opening connective ("After", "But") and a lower-case word ends a sentence
+# ("girl The assault", "game It's well-known"); a capitalised "The" before a name ("restaurant The
+# Royal China Club") does not.
 _RUN_IN_SENTENCE = re.compile(
-    r"(?<=[a-z0-9)])\s+(?=(?:The|An|It|It's|It’s|He|She|They|We|His|Her|Their|This|These|Those|There)"
+    r"(?<=[a-z0-9)])\s+(?=(?:The|An|It|It's|It’s|He|She|They|We|His|Her|Their|This|These|Those|There|After|"
+    r"When|But|However|Meanwhile)"
     r"\s+[a-z])"
 )
 
