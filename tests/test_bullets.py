@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from models.pipeline import Engine, SummarizeRequest
-from models.text.bullets import DEFAULT_MAX_CHARS, is_noise, shape_bullets
+from models.text.bullets import DEFAULT_MAX_CHARS, is_noise, shape_bullets, strip_leading_tag
 from models.text.compress import is_clause_en, is_sentence_ko
 from models.text.sentences import Morph, Sentence
 from models.text.style import is_nominal_ko
@@ -215,3 +215,23 @@ def test_english_headings_menus_and_foreign_lines_are_noise(text: str, noise: bo
 def test_a_title_case_headline_still_counts_as_the_title() -> None:
     assert is_noise("Riverton Votes To Replace Its Diesel Buses", "en")
     assert not is_noise("Riverton Votes To Replace Its Diesel Buses", "en", headings=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(CNN) -- The Senate passed the bill on Tuesday.", "The Senate passed the bill on Tuesday."),
+        ("LONDON (Reuters) - Britain's economy grew in March.", "Britain's economy grew in March."),
+        # a dateline before a dash: a place in capitals, or a place and its region
+        ("WASHINGTON — The Senate passed the bill on Tuesday.", "The Senate passed the bill on Tuesday."),
+        ("NEW YORK, N.Y. — Stocks rose on Friday.", "Stocks rose on Friday."),
+        ("Eastbay, California — The port will build a second terminal.", "The port will build a second terminal."),
+        # not a dateline: a dash aside after a name, a lower-case word after the comma
+        *((kept, kept) for kept in ("Apple — the company said — will open a store in Seoul.",
+                                    "Smith, the coach — who won twice — resigned on Monday.")),
+    ],
+)
+def test_strip_leading_tag_en(text: str, expected: str) -> None:
+    out = strip_leading_tag(Sentence(text, 10, 10 + len(text)), "en")
+    assert out.text == expected
+    assert out.end == 10 + len(text) and out.start == 10 + len(text) - len(expected)  # offsets stay true

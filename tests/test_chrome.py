@@ -53,6 +53,10 @@ EN_LINES = [
     ("The photo agency said it had licensed more than 2,000 images from the archive last year.", None),
     ("By the end of the year, the city expects to hire 300 more teachers.", None),
     ("Bake the cookies for 12 minutes, until the edges turn golden.", None),
+    # a credit closing a caption's line; a photo mentioned in prose is no credit
+    ("Cranes unload containers at the harbor on Monday. Photo by John Roe/Harbor Daily", "caption"),
+    ("Crowds gather at the pier before the ferry leaves. Photograph: Jane Doe", "caption"),
+    ("She showed the crew a photo of the ship. Photographs of it were shared widely afterwards.", None),
     # another language on an English page: the site's own footer, never the article
     ("Wir sind eine Agentur für Webdesign und Markenführung aus München.", "foreign"),
     ("The café on the corner reopened after the flood.", None),
@@ -182,6 +186,19 @@ def test_a_split_byline_and_a_standfirst_above_the_share_bar() -> None:
     # without the share bar after it, the line after the byline is the article's first paragraph
     reasons = _reasons(text.replace("Share:\n", ""), "en")
     assert reasons[dek] is None
+
+
+def test_a_headline_under_a_section_name_is_the_title() -> None:
+    # the headline sits in a run of short lines (section name above it), right above the byline
+    text = "\n".join(["Home", "World", "Business", "Business", "Port to open second container terminal",
+                      "By Jane Doe, Harbor Daily", "4 minute read", *ARTICLE_EN])
+    reasons = _reasons(text, "en")
+    assert reasons["Port to open second container terminal"] == "title"
+    assert all(reasons[line] is None for line in ARTICLE_EN)
+    # a headline-shaped line with no article prose after it is not taken for one
+    menu_only = "\n".join(["Home", "World", "Business", "Port to open second container terminal",
+                           "By Jane Doe, Harbor Daily", "Sign in", "Subscribe"])
+    assert "title" not in _reasons(menu_only, "en").values()
 
 
 def test_another_languages_footer_ends_the_article_block() -> None:

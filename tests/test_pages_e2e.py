@@ -310,3 +310,36 @@ def test_a_bigger_page_with_both_limits_raised(engine: Engine) -> None:
     client = create_app(Settings(max_html_bytes=2_000_000, max_body_bytes=2_200_000), engine=engine).test_client()
     resp = client.post("/v1/summarize", json={"html": _page_of_size(1_500_000)})
     assert resp.status_code == 200 and resp.get_json()["title"]
+
+
+
+# A wire-style English page and a Korean news-portal page, as select-all-and-copy gives them: the
+# headline under a section name, a caption whose credit closes its line, a dateline before a dash,
+# newsletter, related and "more from" lists, reactions, comments (tests/data/pasted_*.txt, written
+# for this project). The body is the run of lines from ``first`` to ``last``.
+def _pasted(name: str, first: str, last: str) -> tuple[str, list[str]]:
+    text = (Path(__file__).parent / "data" / name).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    return text, lines[lines.index(next(x for x in lines if x.startswith(first))) : lines.index(last) + 1]
+
+
+WIRE = _pasted("pasted_wire_en.txt", "Eastbay, California",
+               "The board's vote follows a year of record imports of electronics and cars through the port.")
+PORTAL = _pasted("pasted_portal_ko.txt", "(서울=한빛뉴스)", "삼성전자는 이달 말 부문별 세부 실적을 발표할 예정이다.")
+
+
+@pytest.mark.parametrize(("page", "headline", "caption"), [
+    (WIRE, "Port of Eastbay to build second container terminal as trade rebounds", "Cranes unload containers"),
+    (PORTAL, "삼성전자, 2분기 영업이익 10조 원 돌파…반도체 회복세", "서초사옥"),
+])
+def test_news_pages_pasted_whole(engine: Engine, page: tuple[str, list[str]], headline: str, caption: str) -> None:
+    pasted, body = page
+    assert len(body) == 6
+    result = engine.summarize(SummarizeRequest(text=pasted, method="extractive"))
+    assert result.title == headline  # found under its section name, above the byline
+    assert len(result.bullets) == 3
+    for b in result.bullets:
+        assert _in_body(b.sources, pasted, body), b.text
+        assert caption not in b.text and "Photo by" not in b.text
+        assert not b.text.startswith(("Eastbay, California", "(서울=")), b.text  # no dateline or agency tag
+        assert not b.text.endswith(("…", "...")), b.text

@@ -60,7 +60,13 @@ _LEADING_TAGS: dict[str, re.Pattern[str]] = {
         r"^[^\w(\[【]*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z ]{1,12}\s*[\])】]\s*)?"
         r"(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=\s*)?"
     ),
-    "en": re.compile(r"^\s*(?:\(CNN\)|[A-Z][A-Za-z .]{1,30}\((?:CNN|AP|Reuters|AFP)\))\s*(?:--|—|-)?\s*"),
+    # "(CNN) --", "LONDON (Reuters) -", and a dateline before a dash: "WASHINGTON —",
+    # "Seoul, South Korea —" (a place in capitals, or a place, a comma and a capitalised region)
+    "en": re.compile(r"^\s*(?:(?:\(CNN\)|[A-Z][A-Za-z .]{1,30}\((?:CNN|AP|Reuters|AFP)\))\s*(?:--|—|-)?|"
+                     r"[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,2}(?:, [A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2})?"
+                     r"\s+(?:—|–|--)|"
+                     r"[A-Z][a-z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]+){0,2}, [A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2}"
+                     r"\s+(?:—|–|--))\s*"),
 }
 
 

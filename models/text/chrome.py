@@ -116,6 +116,9 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("caption", r"^(?:photo|photograph|image|picture|illustration|graphic|credit|caption|source|"
                     r"pictured|above|top|left|right|main image|file photo)s?\s*(?::|by\b|courtesy\b|credit\b)", 80),
         ("caption", r"\b(?:photo|image|picture)s?\s*(?:credit|courtesy)\b|\b(?:" + _STOCK + r")\b", 40),
+        # a credit closing the caption's line: "... on Monday. Photo by John Roe/Harbor News"
+        ("caption", r"[.!?]\s+(?:photo|photograph|image|picture|video|illustration)s?"
+                    r"(?:\s+(?:by|credit|courtesy(?:\s+of)?))?\s*:?\s+(?-i:[A-Z])[^.!?]{1,80}$", 60),
         ("email", r"^\W*(?:e-?mail|contact|reach)?\W*" + _EMAIL.pattern + r"\W*$", 8),
         ("url", _URL_ONLY.pattern, 3),
     ], re.I),
@@ -339,6 +342,15 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
             if _headline(line, lang) and i + 1 < len(lines) and (reasons[i] != "menu" or _words(line) >= 4):
                 reasons[i] = "title"
             break
+    # no headline first: the headline-shaped line right above the byline or dateline (a page's
+    # headline often sits under a section name, inside what reads as a menu run)
+    if "title" not in reasons:
+        for i in range(len(lines) - 1):
+            if reasons[i] in (None, "menu", "repeated") and _headline(lines[i], lang) and _words(lines[i]) >= 4 \
+                    and reasons[i + 1] in ("byline", "dateline", "reading-time") \
+                    and any(r is None and _is_prose(x, lang) for x, r in zip(lines[i + 2:], reasons[i + 2:])):
+                reasons[i] = "title"
+                break
     for i, line in enumerate(lines):
         if reasons[i] is None and _words(line) <= DEK_WORDS and i > 0 and reasons[i - 1] is not None \
                 and (any(r in ("byline", "dateline") for r in reasons[i + 1 : i + 3])
