@@ -53,6 +53,9 @@ EN_LINES = [
     ("The photo agency said it had licensed more than 2,000 images from the archive last year.", None),
     ("By the end of the year, the city expects to hire 300 more teachers.", None),
     ("Bake the cookies for 12 minutes, until the edges turn golden.", None),
+    ("2 hours ago", "dateline"),
+    ("Transport correspondent", "byline"),
+    ("Political editor", "byline"),
     # a credit closing a caption's line; a photo mentioned in prose is no credit
     ("Cranes unload containers at the harbor on Monday. Photo by John Roe/Harbor Daily", "caption"),
     ("Crowds gather at the pier before the ferry leaves. Photograph: Jane Doe", "caption"),
@@ -79,6 +82,7 @@ KO_LINES = [
     ("사진 제공 = 한빛시", "caption"),
     ("시민들이 새로 문을 연 도서관을 둘러보고 있다. /연합뉴스", "caption"),
     ("새 전시관 내부 모습. [한빛시 제공]", "caption"),
+    ("한빛시가 추진하는 도심 트램 노선도. 한빛시 제공", "caption"),
     ("문의 news@hanbit.example", "email"),
     # 기사 본문: 같은 낱말이 들어 있어도 문장이면 남는다
     ("시는 이번 사업에 모두 120억 원을 투입해 내년 말까지 공사를 마칠 계획이라고 밝혔다.", None),

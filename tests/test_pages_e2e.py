@@ -326,11 +326,19 @@ def _pasted(name: str, first: str, last: str) -> tuple[str, list[str]]:
 WIRE = _pasted("pasted_wire_en.txt", "Eastbay, California",
                "The board's vote follows a year of record imports of electronics and cars through the port.")
 PORTAL = _pasted("pasted_portal_ko.txt", "(서울=한빛뉴스)", "삼성전자는 이달 말 부문별 세부 실적을 발표할 예정이다.")
+BROADCASTER = _pasted("pasted_bbc_style_en.txt", "A plan to build",
+                      "Work is expected to start next spring, subject to final approval from the Department for "
+                      "Transport.")
+PAPER = _pasted("pasted_paper_ko.txt", "한빛시가 2030년까지", "착공은 국토교통부 승인을 거쳐 내년 봄으로 예정돼 있다.")
 
 
 @pytest.mark.parametrize(("page", "headline", "caption"), [
     (WIRE, "Port of Eastbay to build second container terminal as trade rebounds", "Cranes unload containers"),
     (PORTAL, "삼성전자, 2분기 영업이익 10조 원 돌파…반도체 회복세", "서초사옥"),
+    # the headline above "2 hours ago", the writer's role on its own line, "Getty Images" over a caption
+    (BROADCASTER, "Council approves plan for city's first tram line in 60 years", "Trams last ran"),
+    # a Korean headline ending in 다 above the dateline: the title, never a bullet; "... 한빛시 제공"
+    (PAPER, "한빛시, 2030년까지 도심 트램 14㎞ 깐다", "노선도"),
 ])
 def test_news_pages_pasted_whole(engine: Engine, page: tuple[str, list[str]], headline: str, caption: str) -> None:
     pasted, body = page
@@ -340,6 +348,7 @@ def test_news_pages_pasted_whole(engine: Engine, page: tuple[str, list[str]], he
     assert len(result.bullets) == 3
     for b in result.bullets:
         assert _in_body(b.sources, pasted, body), b.text
+        assert b.text != headline
         assert caption not in b.text and "Photo by" not in b.text
         assert not b.text.startswith(("Eastbay, California", "(서울=")), b.text  # no dateline or agency tag
         assert not b.text.endswith(("…", "...")), b.text

@@ -100,6 +100,8 @@ LINE_RULES: dict[str, list[Rule]] = {
                    r"(?:[,|/–—-].{0,80}|[\[(<]?[\w.+-]+@[\w.-]+[\])>]?|\d{1,2},?\s+\d{4}\b.{0,40})?$", 25),
         ("byline", r"^(?:author|reporter|correspondent|editor|staff writer|contributor|reviewed by|"
                    r"fact[- ]checked by|edited by|photographs? by|photos? by|illustrations? by)\b.{0,80}$", 15),
+        # the writer's role on its own line, under the name: "Transport correspondent", "Political editor"
+        ("byline", r"^(?:[A-Z][\w&-]*\s+){0,3}(?:correspondent|reporter|editor|writer|columnist)$", 4),
         ("byline", r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:\||·|•|,|—|–)\s*"
                    r"(?:staff (?:writer|reporter)|reporter|correspondent|contributor|editor|senior writer|"
                    r"columnist)\b.{0,60}$", 15),
@@ -109,6 +111,8 @@ LINE_RULES: dict[str, list[Rule]] = {
                      r"\d{4}\b.{0,40}$|^\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
                      r"[a-z]*\.?\s+\d{4}\b.{0,40}$|^\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.{0,40}$", 12),
         ("reading-time", r"^\d+\s*(?:min(?:ute)?s?|hours?)\s+(?:read|listen|watch)\b.{0,30}$", 8),
+        # a relative time stamp under a headline ("2 hours ago"); after the article it marks comments
+        ("dateline", r"^(?:published\s+|updated\s+)?\d{1,2}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago$", 5),
         # Meta's CEO testifies ... on Jan. 31. [REUTERS] ; ... (AP Photo/Jane Doe) ; Photo: Getty Images
         ("caption", r"[\[(](?:" + _AGENCIES + r")(?:\s*(?:/|,)\s*[^\])]{1,60})?[\])]\s*$", 80),
         ("caption", r"\((?:[A-Z][\w&.]*\s+){0,3}(?:photo|photograph|image|picture|illustration|graphic|file|"
@@ -150,6 +154,8 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("caption", r"[\[<(]\s*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]|"
                     r"^\W*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]", 80),
         ("caption", r"(?:사진|자료|영상|이미지)\s*제공|[\[(]\s*[가-힣A-Za-z0-9 ]{1,20}\s*제공\s*[\])]", 80),
+        # a credit closing the caption's line: "... 트램 노선도. 한빛시 제공"
+        ("caption", r"[.!?]\s+[가-힣A-Za-z0-9·]{1,20}\s*제공\s*$", 80),
         ("caption", r"/\s*(?:연합뉴스|뉴스1|뉴시스|한빛뉴스|AP|AFP|로이터|EPA|게티이미지(?:뱅크|코리아)?|"
                     r"[가-힣]{2,8}(?:일보|신문|뉴스|통신|기자))\s*[\])]?\s*$", 80),
         ("caption", r"[\[(](?:" + _AGENCIES + r"|연합뉴스|뉴스1|뉴시스|로이터|게티이미지(?:뱅크)?)[\])]\s*$", 80),
@@ -301,12 +307,23 @@ class ChromeResult:
     title: str | None = None
     dropped: list[tuple[Sentence, str]] = field(default_factory=list)
     page: bool = False  # chrome lines found: the text is a page, not a plain article
+    title_dropped: bool = False  # the headline read as a finished sentence and was dropped: pass ``title``
 
 
 def _headline(line: str, lang: str) -> bool:
     words = _words(line)
     return (2 <= words <= 30 and len(line) <= 200 and not ends_like_sentence(line, lang)
             and not _EMAIL.search(line))
+
+
+def _headline_above_byline(line: str, lang: str) -> bool:
+    """A headline where a byline or dateline follows: four words or more; in Korean it may end in
+    a final ending ("... 트램 14㎞ 깐다"), only not with a full stop."""
+    if _words(line) < 4:
+        return False
+    if lang == "ko":
+        return len(line) <= 200 and not _EN_END.search(line) and not _EMAIL.search(line)
+    return _headline(line, lang)
 
 
 def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
@@ -346,7 +363,7 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
     # headline often sits under a section name, inside what reads as a menu run)
     if "title" not in reasons:
         for i in range(len(lines) - 1):
-            if reasons[i] in (None, "menu", "repeated") and _headline(lines[i], lang) and _words(lines[i]) >= 4 \
+            if reasons[i] in (None, "menu", "repeated") and _headline_above_byline(lines[i], lang) \
                     and reasons[i + 1] in ("byline", "dateline", "reading-time") \
                     and any(r is None and _is_prose(x, lang) for x, r in zip(lines[i + 2:], reasons[i + 2:])):
                 reasons[i] = "title"
@@ -389,12 +406,17 @@ def strip_chrome(
     sentence_filter: Callable[[str], bool] | None = None,
 ) -> ChromeResult:
     """Drop the sentences on chrome lines of ``text`` (``sentences`` are its split, offsets into
-    it); the headline line is reported as ``title`` and kept (the ranking reads leading lines
-    without a final ending as the title signal and never makes them bullets while a complete
-    sentence is left). ``sentence_filter`` may reject more sentences."""
+    it); the headline line is reported as ``title`` and kept when it lacks a final ending (the
+    ranking reads such leading lines as the title signal and never makes them bullets while a
+    complete sentence is left); on a page it is dropped when it reads as a finished sentence
+    (``title_dropped``: a Korean headline ending in 다 would otherwise be a candidate; a plain
+    article keeps its first line as it always has).
+    ``sentence_filter`` may reject more sentences."""
     classified = classify_lines(text, lang)
     starts = [s for s, _, _ in classified]
     title: str | None = None
+    title_dropped = False
+    page = sum(r not in (None, "title", "menu") for _, _, r in classified) >= PAGE_EVIDENCE
     kept: list[Sentence] = []
     dropped: list[tuple[Sentence, str]] = []
     for s, e, reason in classified:
@@ -405,7 +427,11 @@ def strip_chrome(
         i = bisect.bisect_right(starts, sent.start) - 1
         reason = classified[i][2] if i >= 0 and sent.start < classified[i][1] else None
         if reason == "title":
-            reason = None  # kept: ranking reads the headline as the title signal; never complete, never a bullet
+            # an incomplete headline is kept: ranking reads leading lines without a final ending as
+            # the title signal and never makes them bullets; one that reads as a finished sentence
+            # (a Korean headline ending in 다) would be a candidate, so it goes and ``title`` carries it
+            reason = "title" if sent.complete and page else None
+            title_dropped = title_dropped or reason is not None
         if reason is None:
             inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
             if inner in ("byline", "caption", "email", "copyright", "prompt"):
@@ -418,5 +444,4 @@ def strip_chrome(
             kept.append(sent)
         else:
             dropped.append((sent, reason))
-    page = sum(r not in (None, "title", "menu") for _, _, r in classified) >= PAGE_EVIDENCE
-    return ChromeResult(kept, title, dropped, page)
+    return ChromeResult(kept, title, dropped, page, title_dropped)
