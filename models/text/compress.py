@@ -481,6 +481,8 @@ def compress_en(text: str, limit: int) -> str | None:
             for cand, n, t in _en_candidates(source, en_drops(source), most):
                 found.setdefault(cand, (n0 + n, t0 + t))
         for cand, (n, t) in found.items():
+            if len(cand) > limit + 1:
+                continue  # (closing a quotation adds one character at most)
             cand = _close_quotes(cand, source_open)
             if len(cand) > limit or not is_clause_en(cand):
                 continue
