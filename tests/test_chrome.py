@@ -54,6 +54,8 @@ EN_LINES = [
     ("By the end of the year, the city expects to hire 300 more teachers.", None),
     ("Bake the cookies for 12 minutes, until the edges turn golden.", None),
     ("2 hours ago", "dateline"),
+    ("Scroll down for video", "prompt"),
+    ("Click to play the full interview", "prompt"),
     ("Transport correspondent", "byline"),
     ("Political editor", "byline"),
     # a credit closing a caption's line; a photo mentioned in prose is no credit

@@ -111,6 +111,8 @@ LINE_RULES: dict[str, list[Rule]] = {
                      r"\d{4}\b.{0,40}$|^\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
                      r"[a-z]*\.?\s+\d{4}\b.{0,40}$|^\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.{0,40}$", 12),
         ("reading-time", r"^\d+\s*(?:min(?:ute)?s?|hours?)\s+(?:read|listen|watch)\b.{0,30}$", 8),
+        # "Scroll down for video", "Click to play", "Watch the video below"
+        ("prompt", r"^(?:scroll down\b|click (?:here )?to (?:play|watch|see|view)\b|(?:watch|play) the video\b)", 8),
         # a relative time stamp under a headline ("2 hours ago"); after the article it marks comments
         ("dateline", r"^(?:published\s+|updated\s+)?\d{1,2}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago$", 5),
         # Meta's CEO testifies ... on Jan. 31. [REUTERS] ; ... (AP Photo/Jane Doe) ; Photo: Getty Images
