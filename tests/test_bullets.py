@@ -235,3 +235,15 @@ def test_strip_leading_tag_en(text: str, expected: str) -> None:
     out = strip_leading_tag(Sentence(text, 10, 10 + len(text)), "en")
     assert out.text == expected
     assert out.end == 10 + len(text) and out.start == 10 + len(text) - len(expected)  # offsets stay true
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(서울=한빛뉴스) 김하늘 기자 = 정부가 새 대책을 발표했다.", "정부가 새 대책을 발표했다."),
+        ("[한빛뉴스 김하늘 기자] 정부가 새 대책을 발표했다.", "정부가 새 대책을 발표했다."),
+        ("[단독] 정부가 새 대책을 발표했다.", "[단독] 정부가 새 대책을 발표했다."),  # a label, not a byline
+    ],
+)
+def test_strip_leading_tag_ko(text: str, expected: str) -> None:
+    assert strip_leading_tag(Sentence(text, 0, len(text)), "ko").text == expected

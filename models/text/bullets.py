@@ -56,9 +56,11 @@ _NOISE_PATTERNS: dict[str, list[re.Pattern[str]]] = {
 
 # Agency tags and bylines that open a sentence: stripped, the rest of the sentence kept.
 _LEADING_TAGS: dict[str, re.Pattern[str]] = {
+    # "(서울=한빛뉴스) 김하늘 기자 =", "[한빛뉴스 김하늘 기자]"
     "ko": re.compile(
         r"^[^\w(\[【]*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z ]{1,12}\s*[\])】]\s*)?"
-        r"(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=\s*)?"
+        r"(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=\s*|"
+        r"[\[【]\s*[가-힣A-Za-z0-9 ]{1,20}\s+[가-힣]{2,4}\s*(?:기자|특파원)\s*[\]】]\s*)?"
     ),
     # "(CNN) --", "LONDON (Reuters) -", and a dateline before a dash: "WASHINGTON —",
     # "Seoul, South Korea —" (a place in capitals, or a place, a comma and a capitalised region)
