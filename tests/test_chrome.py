@@ -193,6 +193,10 @@ def test_a_split_byline_and_a_standfirst_above_the_share_bar() -> None:
     # without the share bar after it, the line after the byline is the article's first paragraph
     reasons = _reasons(text.replace("Share:\n", ""), "en")
     assert reasons[dek] is None
+    # and a short article on one line above the share bar is the article, not a standfirst
+    short = "\n".join(["Home", "News", "World", "Port to open second terminal", "By Jane Doe",
+                       " ".join(ARTICLE_EN[:2]), "Share this article"])
+    assert _reasons(short, "en")[" ".join(ARTICLE_EN[:2])] is None
 
 
 def test_a_headline_under_a_section_name_is_the_title() -> None:

@@ -107,10 +107,28 @@ def test_pasted_page_gives_three_bullets_from_the_article(
     assert result.text is None  # plain text: offsets point into the submitted text
 
 
-@pytest.mark.parametrize("text", ["(서울=한빛뉴스) 김하늘 기자 =", "BY JANE DOE [jane@example.com]\nHome > News"])
+@pytest.mark.parametrize("text", [
+    "(서울=한빛뉴스) 김하늘 기자 =",
+    "BY JANE DOE [jane@example.com]\nHome > News",
+    # a headline and chrome: the headline is never a bullet on its own
+    "Port to open second container terminal\nBy Jane Doe\nShare this article",
+])
 def test_chrome_only_text_is_unprocessable(engine: Engine, text: str) -> None:
     with pytest.raises(InputRejected):
         engine.summarize(SummarizeRequest(text=text))
+
+
+def test_a_short_article_on_one_line_above_the_share_bar_is_summarized(engine: Engine) -> None:
+    article = ("The port authority will open a second container terminal next spring, officials said. "
+               "The terminal is expected to double capacity and create 1,200 jobs. Construction began two years ago.")
+    text = "\n".join(["Home", "News", "World", "Port to open second terminal", "By Jane Doe", article,
+                      "Share this article"])
+    result = engine.summarize(SummarizeRequest(text=text))
+    assert [b.text for b in result.bullets] == [
+        "The port authority will open a second container terminal next spring, officials said.",
+        "The terminal is expected to double capacity and create 1,200 jobs.",
+        "Construction began two years ago.",
+    ]
 
 
 @pytest.mark.parametrize(("title", "body", "lang", "visit"), [

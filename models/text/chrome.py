@@ -371,8 +371,13 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
                     and any(r is None and _is_prose(x, lang) for x, r in zip(lines[i + 2:], reasons[i + 2:])):
                 reasons[i] = "title"
                 break
+    # prose lines from each line to the end: a standfirst is never the article's last prose
+    prose_after = [0] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        prose_after[i] = prose_after[i + 1] + (reasons[i] is None and _is_prose(lines[i], lang))
     for i, line in enumerate(lines):
         if reasons[i] is None and _words(line) <= DEK_WORDS and i > 0 and reasons[i - 1] is not None \
+                and prose_after[i + 1] > 0 \
                 and (any(r in ("byline", "dateline") for r in reasons[i + 1 : i + 3])
                      or (reasons[i - 1] in _HEAD and i + 1 < len(lines) and reasons[i + 1] == "prompt")):
             # between the headline and the byline, or between the byline and the share bar
@@ -426,9 +431,11 @@ def strip_chrome(
         if reason == "title":
             title = _norm(text[s:e])
             break
+    on_title_line = 0  # kept sentences that are the headline's
     for sent in sentences:
         i = bisect.bisect_right(starts, sent.start) - 1
         reason = classified[i][2] if i >= 0 and sent.start < classified[i][1] else None
+        title_line = reason == "title"
         if reason == "title":
             # an incomplete headline is kept: ranking reads leading lines without a final ending as
             # the title signal and never makes them bullets; one that reads as a finished sentence
@@ -445,6 +452,11 @@ def strip_chrome(
             reason = "noise"
         if reason is None:
             kept.append(sent)
+            on_title_line += title_line
         else:
             dropped.append((sent, reason))
+    if kept and on_title_line == len(kept):
+        # the headline is all that is left of the text: it is never a bullet on its own
+        dropped.extend((sent, "title") for sent in kept)
+        kept = []
     return ChromeResult(kept, title, dropped, page, title_dropped)
