@@ -111,6 +111,16 @@ LINE_RULES: dict[str, list[Rule]] = {
                      r"\d{4}\b.{0,40}$|^\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
                      r"[a-z]*\.?\s+\d{4}\b.{0,40}$|^\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.{0,40}$", 12),
         ("reading-time", r"^\d+\s*(?:min(?:ute)?s?|hours?)\s+(?:read|listen|watch)\b.{0,30}$", 8),
+        # "Skip to content" (glued to the next link too), "Story continues below advertisement",
+        # "Continue reading the main story", a print-edition note, "Order Reprints"
+        ("prompt", r"^skip to\b|^story continues\b|^continue reading\b|^order reprints\b", 8),
+        ("legal", r"^a version of this (?:article|story) (?:appears|appeared) in print\b", 60),
+        # an author's bio line closing the article: "Jane Doe covers transportation for the Harbor Times."
+        ("byline", r"^(?-i:[A-Z][\w.'’-]+)(?:\s+(?-i:[A-Z][\w.'’-]+)){1,3}\s+(?:covers|writes about|reports on|"
+                   r"is (?:a|an|the) (?:[\w-]+\s+){0,3}(?:reporter|correspondent|writer|editor|columnist|journalist))"
+                   r"\b.{0,120}$", 30),
+        # "... on Tuesday.Credit...Jane Roe for Harbor Times": a caption with its credit glued on
+        ("caption", r"\bcredit(?:\.\.\.|…)", 60),
         # "Scroll down for video", "Click to play", "Watch the video below"
         ("prompt", r"^(?:scroll down\b|click (?:here )?to (?:play|watch|see|view)\b|(?:watch|play) the video\b)", 8),
         # a relative time stamp under a headline ("2 hours ago"); after the article it marks comments
