@@ -363,7 +363,7 @@ class Engine:
         sentences = chrome.sentences
         # ranking: a page's headline line; in a plain article extract() reads its leading
         # headline lines (subheads too) as the title itself
-        title = req.title or page_title or (chrome.title if chrome.page or chrome.title_dropped else None)
+        title = req.title or page_title or (chrome.title if chrome.page else None)
         if not sentences:
             raise InputRejected(
                 f"the {field_name} has no sentences to summarize (only page chrome: bylines, "

@@ -112,8 +112,10 @@ LINE_RULES: dict[str, list[Rule]] = {
                      r"[a-z]*\.?\s+\d{4}\b.{0,40}$|^\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.{0,40}$", 12),
         ("reading-time", r"^\d+\s*(?:min(?:ute)?s?|hours?)\s+(?:read|listen|watch)\b.{0,30}$", 8),
         # "Skip to content" (glued to the next link too), "Story continues below advertisement",
-        # "Continue reading the main story", a print-edition note, "Order Reprints"
-        ("prompt", r"^skip to\b|^story continues\b|^continue reading\b|^order reprints\b", 8),
+        # "Continue reading the main story", "Order Reprints", "Scroll down for video", "Click to
+        # play", "Watch the video below"
+        ("prompt", r"^(?:skip to\b|story continues\b|continue reading\b|order reprints\b|scroll down\b|"
+                   r"click (?:here )?to (?:play|watch|see|view)\b|(?:watch|play) the video\b)", 8),
         ("legal", r"^a version of this (?:article|story) (?:appears|appeared) in print\b", 60),
         # an author's bio line closing the article: "Jane Doe covers transportation for the Harbor Times."
         ("byline", r"^(?-i:[A-Z][\w.'’-]+)(?:\s+(?-i:[A-Z][\w.'’-]+)){1,3}\s+(?:covers|writes about|reports on|"
@@ -121,8 +123,6 @@ LINE_RULES: dict[str, list[Rule]] = {
                    r"\b.{0,120}$", 30),
         # "... on Tuesday.Credit...Jane Roe for Harbor Times": a caption with its credit glued on
         ("caption", r"\bcredit(?:\.\.\.|…)", 60),
-        # "Scroll down for video", "Click to play", "Watch the video below"
-        ("prompt", r"^(?:scroll down\b|click (?:here )?to (?:play|watch|see|view)\b|(?:watch|play) the video\b)", 8),
         # a relative time stamp under a headline ("2 hours ago"); after the article it marks comments
         ("dateline", r"^(?:published\s+|updated\s+)?\d{1,2}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago$", 5),
         # Meta's CEO testifies ... on Jan. 31. [REUTERS] ; ... (AP Photo/Jane Doe) ; Photo: Getty Images
@@ -320,7 +320,6 @@ class ChromeResult:
     title: str | None = None
     dropped: list[tuple[Sentence, str]] = field(default_factory=list)
     page: bool = False  # chrome lines found: the text is a page, not a plain article
-    title_dropped: bool = False  # the headline read as a finished sentence and was dropped: pass ``title``
 
 
 def _headline(line: str, lang: str) -> bool:
@@ -426,14 +425,13 @@ def strip_chrome(
     """Drop the sentences on chrome lines of ``text`` (``sentences`` are its split, offsets into
     it); the headline line is reported as ``title`` and kept when it lacks a final ending (the
     ranking reads such leading lines as the title signal and never makes them bullets while a
-    complete sentence is left); on a page it is dropped when it reads as a finished sentence
-    (``title_dropped``: a Korean headline ending in 다 would otherwise be a candidate; a plain
-    article keeps its first line as it always has).
+    complete sentence is left); on a page (where the caller passes ``title`` to the ranking) it is
+    dropped when it reads as a finished sentence (a Korean headline ending in 다 would otherwise
+    be a candidate; a plain article keeps its first line as it always has).
     ``sentence_filter`` may reject more sentences."""
     classified = classify_lines(text, lang)
     starts = [s for s, _, _ in classified]
     title: str | None = None
-    title_dropped = False
     page = sum(r not in (None, "title", "menu") for _, _, r in classified) >= PAGE_EVIDENCE
     kept: list[Sentence] = []
     dropped: list[tuple[Sentence, str]] = []
@@ -451,7 +449,6 @@ def strip_chrome(
             # the title signal and never makes them bullets; one that reads as a finished sentence
             # (a Korean headline ending in 다) would be a candidate, so it goes and ``title`` carries it
             reason = "title" if sent.complete and page else None
-            title_dropped = title_dropped or reason is not None
         if reason is None:
             inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
             if inner in ("byline", "caption", "email", "copyright", "prompt"):
@@ -469,4 +466,4 @@ def strip_chrome(
         # the headline is all that is left of the text: it is never a bullet on its own
         dropped.extend((sent, "title") for sent in kept)
         kept = []
-    return ChromeResult(kept, title, dropped, page, title_dropped)
+    return ChromeResult(kept, title, dropped, page)
