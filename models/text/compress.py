@@ -464,8 +464,9 @@ def compress_en(text: str, limit: int) -> str | None:
     """The longest grammatical compression of an English sentence within ``limit`` characters.
 
     Returns the sentence itself when it fits, None when no combination of drops both fits and
-    passes :func:`is_clause_en`. Among the candidates that do, the fewest truncations (whole
-    clauses or final phrases, which lose content) win, then the longest.
+    passes :func:`is_clause_en` (after :func:`_close_quotes` repairs a quote a drop unbalanced).
+    Among the candidates that do, the fewest truncations (whole clauses or final phrases, which
+    lose content) win, then the longest.
     """
     text = text.strip()
     if len(text) <= limit:

@@ -273,7 +273,7 @@ _LOWER_WORD = re.compile(r"[a-z][a-z]")
 
 def english_spans(block: str) -> list[tuple[int, int]]:
     """English sentence spans of one line: blingfire's sentences, a quoted question that the
-    sentence goes on after rejoined, run-in captions cut off."""
+    sentence goes on after rejoined, run-in captions and sentences (no full stop between) cut off."""
     if not _segmenter:
         _segmenter.append(_english_segmenter())
     spans: list[tuple[int, int]] = []
