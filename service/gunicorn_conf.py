@@ -84,6 +84,10 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
     an earlier run (an emptyDir survives a container restart) would be summed in, and a reused pid
     would inherit a dead worker's values."""
     _preload_text()
+    if _settings.server_worker == "asgi":
+        from service.balance import create_board
+
+        create_board(_settings.workers)
     folder = _metrics_dir()
     if folder is None:
         return
@@ -102,7 +106,13 @@ def _preload_text() -> None:
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
-    """A dead worker's live gauges must stop counting in /metrics."""
+    """A dead worker's live gauges must stop counting in /metrics, and its connections on the
+    board (service/balance.py) in the choice of who accepts next."""
+    from service.balance import board
+
+    shared = board()
+    if shared is not None:
+        shared.release_pid(worker.pid)
     if _metrics_dir() is not None:
         from prometheus_client import multiprocess
 

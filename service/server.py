@@ -23,6 +23,7 @@ from typing import Any
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers import gasgi
 
+from .balance import BalancedListener, balanced_create_server
 from .config import Settings
 
 Scope = MutableMapping[str, Any]
@@ -51,6 +52,7 @@ class HeaderDeadlineProtocol(ASGIProtocol):
         super().connection_made(transport)
         self._header_deadline: asyncio.TimerHandle | None = self.worker.loop.call_later(
             self.header_timeout_s, self._headers_too_slow)
+        self.worker.connections_changed()
 
     def _cancel_header_deadline(self) -> None:
         handle = getattr(self, "_header_deadline", None)
@@ -62,9 +64,15 @@ class HeaderDeadlineProtocol(ASGIProtocol):
         self._cancel_header_deadline()
         return super()._on_headers_complete()
 
+    def _will_close(self, request: Any, response_requires_close: bool) -> bool:
+        # gunicorn's one place for the keep-alive decision: also close when this worker holds more
+        # than its share of the connections (service/balance.py)
+        return super()._will_close(request, response_requires_close) or self.worker.over_share()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
         super().connection_lost(exc)
+        self.worker.connections_changed()
 
     def _headers_too_slow(self) -> None:
         self._header_deadline = None
@@ -80,7 +88,32 @@ class HeaderDeadlineProtocol(ASGIProtocol):
 
 
 class Worker(gasgi.ASGIWorker):
-    """gunicorn's ASGI worker serving connections with :class:`HeaderDeadlineProtocol`."""
+    """gunicorn's ASGI worker serving connections with :class:`HeaderDeadlineProtocol`, accepting
+    them in turn with the other workers (:mod:`service.balance`)."""
+
+    listeners: list[BalancedListener]
+
+    def _setup_event_loop(self) -> None:
+        super()._setup_event_loop()
+        self.listeners = []
+        make = balanced_create_server(self.loop, lambda: self.nr_conns)
+
+        async def create_server(protocol_factory: Callable[[], asyncio.Protocol], **kwargs: Any) -> BalancedListener:
+            listener = await make(protocol_factory, **kwargs)
+            self.listeners.append(listener)
+            return listener
+
+        # gasgi's _serve makes its servers with loop.create_server(sock=...): ours in their place
+        self.loop.create_server = create_server  # type: ignore[method-assign]
+
+    def over_share(self) -> bool:
+        """Whether this worker should close a kept-alive connection after its response."""
+        return any(listener.over_share() for listener in getattr(self, "listeners", ()))
+
+    def connections_changed(self) -> None:
+        """Publish this worker's open connections (a connection was made or lost)."""
+        for listener in getattr(self, "listeners", ()):
+            listener.publish()
 
     def init_process(self) -> None:
         HeaderDeadlineProtocol.header_timeout_s = Settings.from_env().read_timeout_s
