@@ -120,6 +120,18 @@ BOUNDARY_CASES: list[tuple[str, list[str]]] = [
       "After the wedding they drove west."]),
     ("Inspectors raided restaurant The Golden Lantern in Soho and seized the fins.",
      ["Inspectors raided restaurant The Golden Lantern in Soho and seized the fins."]),
+    # a sentence glued to the full stop before it; an abbreviation glued to a name is not one
+    ("The toddler was locked in the room for days, a court has heard.Shocking details emerged on Wednesday.",
+     ["The toddler was locked in the room for days, a court has heard.", "Shocking details emerged on Wednesday."]),
+    ("He joined the U.S.Army in 1998 and met Mr.Jones there.",
+     ["He joined the U.S.Army in 1998 and met Mr.Jones there."]),
+    # a headline run into the sentence that repeats its opening words
+    ("Mayor Anna Berg will say that bus fares are too high as commuters face a new rise Mayor Anna Berg will say "
+     "today that fares must fall.",
+     ["Mayor Anna Berg will say that bus fares are too high as commuters face a new rise",
+      "Mayor Anna Berg will say today that fares must fall."]),
+    ("Police said the driver was hurt and Police said the passenger was unhurt.",
+     ["Police said the driver was hurt and Police said the passenger was unhurt."]),
     # numbers and lists that are not ends
     ("The vote was 5-4. Chief Justice Roberts wrote for the court.",
      ["The vote was 5-4.", "Chief Justice Roberts wrote for the court."]),

@@ -382,3 +382,37 @@ def test_concise_keeps_an_opinions_speaker() -> None:
     out = concise_en("Critics said the plan was too expensive.", 140)
     assert out is not None and out.startswith("Critics")
     assert concise_en("Police said the driver was taken to hospital.", 140) == "The driver was taken to hospital."
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        # a closing participle phrase with commas of its own goes whole
+        ("The young driver has joined a Dutch racing team for the regional Formula 4 series after a strong "
+         "karting career, finishing second in the world, European and national championships last season.",
+         140, "The young driver has joined a Dutch racing team for the regional Formula 4 series after a strong "
+              "karting career."),
+        ("Angry supporters protested outside the ground before the home draw, throwing eggs at the boardroom "
+         "windows, chanting for the owner to leave and lighting flares by the main gate.", 100,
+         "Angry supporters protested outside the ground before the home draw."),
+    ],
+)
+def test_compress_en_closing_participle_phrase_over_commas(text: str, limit: int, expected: str) -> None:
+    out = compress_en(text, limit)
+    assert out == expected
+    _check_en(out, limit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no main verb before the participle: dropping it would leave a fragment
+        "The huge swell, seen in images taken on board by passengers and crew members of the ferry, "
+        "revealing just how rough, cold and dangerous the conditions are out there.",
+        # a noun in -ing after the comma opens no participle phrase
+        "The council approved the new budget for schools, libraries and roads on Tuesday, something the "
+        "opposition, the unions and the local press had all demanded for years.",
+    ],
+)
+def test_compress_en_no_closing_participle_without_a_main_verb_or_with_a_noun(text: str) -> None:
+    assert compress_en(text, 100) is None

@@ -251,6 +251,44 @@ _RUN_IN_SENTENCE = re.compile(
 )
 
 
+# Copy pasted without the space after a full stop: "... a court has heard.Shocking allegations
+# ...". Two lower-case letters, the stop (and a closing quote), then a capitalised word: a sentence
+# ends ("U.S.Army" and "Mr.Smith" have a capital or one letter before the stop, and go on).
+_GLUED_SENTENCE = re.compile(r"(?<=[a-z]{2}[.!?])[\"'”’]?(?=[A-Z][a-z])")
+
+# A Daily Mail headline or caption run straight into the sentence it summarizes, which opens with
+# the same words: "... as 14 million working households receive a tax cut David Cameron will say
+# today that ...". The first three words of a span, capitalised, again after a lower-case word or
+# a number: the second sentence starts there.
+_OPENING_WORDS = re.compile(r"[A-Z][\w'’-]*(?:\s+[\w'’-]+){2}")
+
+
+def _repeated_opening(block: str, s: int, e: int) -> tuple[int, int] | None:
+    """(end of the first sentence, start of the second) where the opening words of ``block[s:e]``
+    start again in the span, or None."""
+    m = _OPENING_WORDS.match(block, s, e)
+    if not m:
+        return None
+    opening = m.group()
+    at = block.find(opening, m.end(), e)
+    while at != -1:
+        end = at
+        while end > s and block[end - 1].isspace():
+            end -= 1
+        if end < at and _RUN_IN_BEFORE.match(block[end - 1]) and not _JOINING_WORD.search(block, s, end):
+            after = at + len(opening)
+            if after >= e or not (block[after].isalnum() or block[after] in "'’-"):  # a whole word
+                return end, at
+        at = block.find(opening, at + 1, e)
+    return None
+
+
+_RUN_IN_BEFORE = re.compile(r"[a-z0-9)]")
+# a word that joins what follows to the sentence ("... and Police said the ..."): no run-in there
+_JOINING_WORD = re.compile(r"\b(?:and|or|but|nor|that|than|as|while|because|when|if|so|then|with|of|to|by|for|"
+                           r"from|in|on|at|said|says|told|after|before|since|until|where|whom|who)$")
+
+
 def _english_segmenter() -> EnglishSegmenter:
     """blingfire, chosen by bench/splitters.py; pysbd where blingfire's library cannot load (its
     wheel carries an x86-64 Linux build only)."""
@@ -273,7 +311,9 @@ _LOWER_WORD = re.compile(r"[a-z][a-z]")
 
 def english_spans(block: str) -> list[tuple[int, int]]:
     """English sentence spans of one line: blingfire's sentences, a quoted question that the
-    sentence goes on after rejoined, run-in captions and sentences (no full stop between) cut off."""
+    sentence goes on after rejoined, run-in captions and sentences (no full stop between), a
+    sentence glued to the stop before it, and a headline run into a sentence that repeats its
+    opening words cut off."""
     if not _segmenter:
         _segmenter.append(_english_segmenter())
     spans: list[tuple[int, int]] = []
@@ -286,7 +326,11 @@ def english_spans(block: str) -> list[tuple[int, int]]:
     for s, e in spans:
         # (end of one sentence, start of the next) at each run-in, in text order
         cuts = sorted([(m.end(), m.end()) for m in _RUN_IN_CAPTION.finditer(block, s, e)]
-                      + [(m.start(), m.end()) for m in _RUN_IN_SENTENCE.finditer(block, s, e)])
+                      + [(m.start(), m.end()) for m in _RUN_IN_SENTENCE.finditer(block, s, e)]
+                      + [(m.end(), m.end()) for m in _GLUED_SENTENCE.finditer(block, s, e)])
+        repeat = _repeated_opening(block, s, e)
+        if repeat is not None:
+            cuts = sorted({*cuts, repeat})
         for end, start in cuts:
             out.append((s, end))
             s = start
