@@ -395,6 +395,14 @@ def test_concise_keeps_an_opinions_speaker() -> None:
         ("Angry supporters protested outside the ground before the home draw, throwing eggs at the boardroom "
          "windows, chanting for the owner to leave and lighting flares by the main gate.", 100,
          "Angry supporters protested outside the ground before the home draw."),
+        # a closing list after "including", with no comma before it
+        ("A cottage which has stayed unchanged since the 1930s is up for sale complete with its original "
+         "features including stained-glass windows, an oil-fired boiler and jars of food.", 120,
+         "A cottage which has stayed unchanged since the 1930s is up for sale complete with its original features."),
+        # a main verb in the present tense, seen by its object
+        ("Jon Hale, 56, of Elm Township, faces several charges, including burglary, theft from a vehicle, "
+         "criminal damage and resisting arrest, the county prosecutor's office said.", 100,
+         "Jon Hale, 56, of Elm Township, faces several charges."),
     ],
 )
 def test_compress_en_closing_participle_phrase_over_commas(text: str, limit: int, expected: str) -> None:
