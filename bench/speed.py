@@ -774,7 +774,9 @@ def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) 
 
 
 def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
-    workers, threads = 2, 8
+    from service.config import Settings
+
+    workers, threads = 2, Settings().threads  # the service's default threads per worker
     env = {
         "PYTHONPATH": str(ROOT),
         "SUMMARIZER_MODEL_TRANSLATE_KO_EN": "", "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "",
