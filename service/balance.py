@@ -8,7 +8,10 @@ worker at 95% CPU while the other idled, and the 8-client rows of ``bench.extrac
 integers of shared memory the master maps before it forks) and accepts one connection at a time,
 only while no other live worker has fewer; otherwise it stops watching the socket and looks again
 every ``POLL_S``. A worker never defers a waiting connection for more than ``MAX_DEFER_S``, so a
-stuck or slow worker delays a new connection by at most that, never refuses it.
+stuck or slow worker delays a new connection by at most that, never refuses it. Connections already
+kept alive are evened out too: a worker holding two or more more than the least-connected one
+closes a connection after its response (``Connection: close``; the client reconnects), which
+matters after a worker is recycled by ``max_requests`` and its successor starts with none.
 """
 from __future__ import annotations
 
@@ -99,11 +102,17 @@ def _alive(pid: int) -> bool:
 _board: ConnectionBoard | None = None
 
 
-def create_board(workers: int) -> ConnectionBoard:
+def create_board(workers: int) -> ConnectionBoard | None:
     """The master's board (call before forking): slots for twice the workers, since a recycled
-    worker's successor starts while it finishes its last requests."""
+    worker's successor starts while it finishes its last requests. None, with a warning, where the
+    shared memory or its lock cannot be made (no /dev/shm): the workers then accept as asyncio
+    does, greedily, and the server still runs."""
     global _board
-    _board = ConnectionBoard(2 * workers + 2)
+    try:
+        _board = ConnectionBoard(2 * workers + 2)
+    except OSError as exc:
+        log.warning("connections will not be balanced over the workers: %s", exc)
+        _board = None
     return _board
 
 

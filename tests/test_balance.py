@@ -242,3 +242,12 @@ def test_keep_alive_clients_are_spread_over_two_workers() -> None:
         for c in conns:
             c.close()
         stop_server(proc)
+
+
+def test_without_shared_memory_there_is_no_board_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_lock() -> None:
+        raise OSError("no /dev/shm here")
+
+    monkeypatch.setattr(balance.multiprocessing, "Lock", no_lock)
+    monkeypatch.setattr(balance, "_board", None)
+    assert balance.create_board(2) is None and balance.board() is None
