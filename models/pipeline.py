@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -350,7 +350,18 @@ class Engine:
             method = "abstractive" if lang in self.summarizers else "extractive"
         if method == "abstractive" and lang not in self.summarizers:
             raise _missing_summarizer(lang)
+        with ExitStack() as coming:  # the models this request will call, announced to their batchers
+            if translator is not None:
+                coming.enter_context(_expecting(translator))
+            if method == "abstractive":
+                coming.enter_context(_expecting(self.summarizers[lang]))
+            return self._summarize_text(req, text, page_title, lang, detection, target, translator, method, timer)
 
+    def _summarize_text(
+        self, req: SummarizeRequest, text: str, page_title: str | None, lang: str, detection: Detection | None,
+        target: str, translator: Translator | None, method: str, timer: Timer,
+    ) -> SummaryResult:
+        """The rest of :meth:`summarize`, once the languages and the models are known."""
         field_name = "html" if req.html is not None else "text"
         with timer.stage("split"):
             # the extractive path only ever ranks the first MAX_RANKED_SENTENCES candidates, so it
@@ -455,10 +466,11 @@ class Engine:
                 "target_lang is the same as the source language", {"field": "target_lang"}
             )
         translator = self.translator_for(lang, target_lang)
-        with timer.stage("split"):
-            sentences = self.splitter.split(text, lang)
-        with timer.stage("translate"):
-            outputs = translator.translate([s.text for s in sentences]) if sentences else []
+        with _expecting(translator):
+            with timer.stage("split"):
+                sentences = self.splitter.split(text, lang)
+            with timer.stage("translate"):
+                outputs = translator.translate([s.text for s in sentences]) if sentences else []
         # Rebuild the text: translated sentences joined by what separated the originals,
         # reduced to its line breaks (a space where there were none).
         parts: list[str] = []
@@ -481,6 +493,14 @@ class Engine:
             source_text=text if source is not None else None,
             title=title,
         )
+
+
+def _expecting(user: object) -> AbstractContextManager[None]:
+    """Announce a coming model call to the dynamic batcher behind ``user`` (a translator or an
+    abstractive summarizer: ``models.inference.batching.BatchingModel.expecting``), so a batch
+    being formed waits for this request while its text is split; a no-op where nothing batches."""
+    announce = getattr(getattr(user, "model", None), "expecting", None)
+    return announce() if callable(announce) else nullcontext()
 
 
 def _positions(cands: Sequence[Sentence]) -> list[int]:

@@ -1,12 +1,13 @@
 """Dynamic batching under steady load: callers that come straight back join the next batch."""
 from __future__ import annotations
 
+import copy
 import statistics
 import threading
 import time
 from collections.abc import Sequence
 
-from models.inference.batching import BatchingModel
+from models.inference.batching import COMING_WAIT_S, BatchingModel
 from models.inference.seq2seq import GenerationSettings
 
 
@@ -53,3 +54,114 @@ def test_steady_clients_fill_batches_after_a_ragged_start() -> None:
     assert not wrong and sum(model.sizes) == 8 * 12
     steady = model.sizes[len(model.sizes) // 3 :]
     assert statistics.median(steady) == 8, model.sizes
+
+
+def test_a_batch_waits_for_callers_still_being_prepared() -> None:
+    """8 requests arrive at once and announce their model call (``expecting``); their texts take
+    0-70 ms to prepare (a sentence split each, one after the other), longer than the 10 ms wait. The
+    first batch waits for the announced callers and takes all 8; without the announcement it left
+    with the first one or two."""
+    model = _SlowModel(0.05)
+    batcher = BatchingModel(model, max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    start = threading.Barrier(8)
+
+    def request(i: int) -> None:
+        start.wait()
+        with batcher.expecting():
+            time.sleep(0.01 * i)  # preparing the text
+            assert batcher.generate([f"text {i}"]) == [f"TEXT {i}"]
+
+    threads = [threading.Thread(target=request, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert model.sizes == [8]
+
+
+def test_an_announced_caller_is_waited_for_at_most_coming_wait() -> None:
+    model = _SlowModel(0.0)
+    batcher = BatchingModel(model, max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    announced = threading.Event()
+    release = threading.Event()
+
+    def slow_request() -> None:
+        with batcher.expecting():
+            announced.set()
+            release.wait(5)  # a long preparation
+            batcher.generate(["late"])
+
+    slow = threading.Thread(target=slow_request)
+    slow.start()
+    announced.wait(5)
+    t0 = time.monotonic()
+    assert batcher.generate(["now"]) == ["NOW"]
+    waited = time.monotonic() - t0
+    release.set()
+    slow.join(5)
+    assert COMING_WAIT_S * 0.9 <= waited < COMING_WAIT_S + 0.3, waited
+    assert model.sizes == [1, 1]
+
+
+def test_an_announcement_without_a_call_stops_holding_batches() -> None:
+    model = _SlowModel(0.0)
+    batcher = BatchingModel(model, max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    try:
+        with batcher.expecting():
+            raise ValueError("the request failed before its model call")
+    except ValueError:
+        pass
+    t0 = time.monotonic()
+    assert batcher.generate(["alone"]) == ["ALONE"]
+    assert time.monotonic() - t0 < COMING_WAIT_S * 0.8  # nobody left to wait for
+
+
+class _BatchedTranslator:
+    """A translator over a batching model, as the registry builds one (``.model`` is the batcher)."""
+
+    model_id = "slow"
+
+    def __init__(self, model: BatchingModel) -> None:
+        self.model = model
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        return self.model.generate(list(texts))
+
+
+def test_the_pipeline_announces_its_model_calls_while_it_splits() -> None:
+    """8 Korean articles translated at once: each is split first, one after another (kiwipiepy
+    holds the GIL; a lock makes sure of it here; about 6 ms each), then translated in one generate
+    call. The engine announces the call before splitting, so the first batch waits for the others."""
+    from models import Engine
+
+    model = _SlowModel(0.05)
+    batcher = BatchingModel(model, max_batch_size=8 * 20, max_wait_ms=10)  # type: ignore[arg-type]
+    engine = Engine(translators={("ko", "en"): _BatchedTranslator(batcher)})
+    text = " ".join(f"{i}번째 문장에서 정부는 새 정책을 발표했고 시행은 내년부터라고 밝혔다." for i in range(20))
+    engine.translate(text, "ko", "en")  # warm kiwipiepy
+    model.sizes.clear()
+    split, one_at_a_time = engine.splitter.split, threading.Lock()
+
+    def serial_split(*args: object, **kwargs: object) -> list:
+        time.sleep(0.002)  # every request announces itself before the first split takes the lock
+        with one_at_a_time:
+            return split(*args, **kwargs)
+
+    engine.splitter = copy.copy(engine.splitter)
+    engine.splitter.split = serial_split  # type: ignore[method-assign]
+    start = threading.Barrier(8)
+    results: list[int] = []
+
+    def request() -> None:
+        start.wait()
+        results.append(len(engine.translate(text, "ko", "en").sentences))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [20] * 8 and sum(model.sizes) == 8 * 20
+    # all 8 in one batch, or 7 when thread scheduling delays the last split past COMING_WAIT_S;
+    # without the announcement the first batch held one to three articles
+    assert model.sizes[0] >= 7 * 20, model.sizes

@@ -9,18 +9,29 @@ steady load the callers served by the batch that just finished come straight bac
 request, and counting from an arrival that happened during that batch started the next batch at
 once with only the callers that had arrived meanwhile (8 clients were served in batches that
 alternated between sizes like 2 and 6; bench.speed).
+
+Callers still being prepared count too. A request announces, with :func:`expecting`, that it will
+call the model once its text is split and tokenized; a batch being formed waits for announced
+callers, up to ``COMING_WAIT_S``, as well as for queued ones. Without this, 8 translate requests
+arriving at once reached the batcher one sentence split (kiwipiepy, which holds the GIL) apart,
+well over the 10 ms wait, and went out in batches of 1, 1, 2 and 6 (``summarizer_batch_size`` in
+``/metrics``, Marian shape of bench.speed) instead of 8 and 8.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..metrics import observe_batch
 from .seq2seq import GenerationSettings, Seq2SeqModel
+
+# the longest a batch being formed waits for callers that announced themselves and have not queued
+COMING_WAIT_S = 0.1
 
 
 @dataclass(slots=True)
@@ -41,17 +52,38 @@ class BatchingModel:
         self._queue: list[_Pending] = []
         self._cond = threading.Condition()
         self._free_since = 0.0  # when the last batch finished
+        self._coming = 0  # callers announced (expecting) that have not called generate yet
+        self._announced = threading.local()  # this thread's announcements not yet used
         self._thread = threading.Thread(target=self._loop, name=f"batcher-{model.model_id}", daemon=True)
         self._thread.start()
 
     def __getattr__(self, name: str) -> Any:  # model_id, spec, backend, count_tokens, ...
         return getattr(self.inner, name)
 
+    @contextlib.contextmanager
+    def expecting(self) -> Iterator[None]:
+        """Announce that this thread will call :meth:`generate` within the block (its request is
+        being prepared); a batch being formed meanwhile waits for it, up to ``COMING_WAIT_S``."""
+        with self._cond:
+            self._coming += 1
+        self._announced.count = getattr(self._announced, "count", 0) + 1
+        try:
+            yield
+        finally:
+            if self._announced.count > 0:  # no generate call came (an error, an empty text)
+                self._announced.count -= 1
+                with self._cond:
+                    self._coming -= 1
+                    self._cond.notify()
+
     def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
         if not texts:
             return []
         pending = _Pending(list(texts), self.inner.clamp(settings))
         with self._cond:
+            if getattr(self._announced, "count", 0) > 0:  # the announced call has come
+                self._announced.count -= 1
+                self._coming -= 1
             self._queue.append(pending)
             self._cond.notify()
         return pending.future.result()
@@ -62,15 +94,17 @@ class BatchingModel:
             while not self._queue:
                 self._cond.wait()
             first = self._queue[0]
-            deadline = max(first.arrived, self._free_since) + self.max_wait
+            start = max(first.arrived, self._free_since)
+            deadline = start + self.max_wait  # for callers not announced
+            last = start + max(self.max_wait, COMING_WAIT_S)  # for announced ones still being prepared
             while True:
                 same = [p for p in self._queue if p.settings == first.settings]
                 if sum(len(p.texts) for p in same) >= self.max_batch_size:
                     break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                now = time.monotonic()
+                if now >= last or (now >= deadline and self._coming == 0):
                     break
-                self._cond.wait(remaining)
+                self._cond.wait((deadline if now < deadline else last) - now)
             batch: list[_Pending] = []
             size = 0
             for p in same:
@@ -103,3 +137,4 @@ class BatchingModel:
             for p in batch:
                 p.future.set_result(outputs[at : at + len(p.texts)])
                 at += len(p.texts)
+
