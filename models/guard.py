@@ -7,6 +7,7 @@ and keeps its slot until then, so a flood of slow requests cannot pile up work.
 """
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from .errors import DeadlineExceeded, Overloaded
+from .inference.announce import announced
 from .pipeline import Engine, SummarizeRequest, SummaryResult, TranslationResult
 
 T = TypeVar("T")
@@ -45,18 +47,25 @@ class GuardedEngine:
             finally:
                 self._slots.release()
 
-        try:
-            future = self._pool.submit(work)
-        except BaseException:
-            self._slots.release()
-            raise
-        try:
-            return future.result(timeout=self.timeout_s if self.timeout_s > 0 else None)
-        except FutureTimeout:
-            raise DeadlineExceeded(
-                f"the request took longer than {self.timeout_s:g} s and was abandoned",
-                {"timeout_s": self.timeout_s},
-            ) from None
+        # announced to every model's batcher now, before the thread hop and the text's splitting; the
+        # engine keeps the announcements of the models it calls (models.inference.announce)
+        with announced(self._model_users()):
+            try:
+                future = self._pool.submit(contextvars.copy_context().run, work)
+            except BaseException:
+                self._slots.release()
+                raise
+            try:
+                return future.result(timeout=self.timeout_s if self.timeout_s > 0 else None)
+            except FutureTimeout:
+                raise DeadlineExceeded(
+                    f"the request took longer than {self.timeout_s:g} s and was abandoned",
+                    {"timeout_s": self.timeout_s},
+                ) from None
+
+    def _model_users(self) -> list[object]:
+        """The engine's translators and summarizers (none for an engine without models)."""
+        return [*getattr(self.inner, "translators", {}).values(), *getattr(self.inner, "summarizers", {}).values()]
 
     def summarize(self, req: SummarizeRequest) -> SummaryResult:
         return self._run(self.inner.summarize, req)

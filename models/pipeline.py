@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
+from .inference.announce import announced, settle
 from .text.bullets import (
     DEFAULT_MAX_CHARS,
     Bullet,
@@ -350,11 +351,11 @@ class Engine:
             method = "abstractive" if lang in self.summarizers else "extractive"
         if method == "abstractive" and lang not in self.summarizers:
             raise _missing_summarizer(lang)
-        with ExitStack() as coming:  # the models this request will call, announced to their batchers
-            if translator is not None:
-                coming.enter_context(_expecting(translator))
-            if method == "abstractive":
-                coming.enter_context(_expecting(self.summarizers[lang]))
+        # the models this request will call, announced to their batchers before the text is split
+        # (and any other model's announcement, made by the guard before it knew, released)
+        used = [m for m in (translator, self.summarizers.get(lang) if method == "abstractive" else None) if m]
+        settle(used)
+        with announced(used):
             return self._summarize_text(req, text, page_title, lang, detection, target, translator, method, timer)
 
     def _summarize_text(
@@ -466,7 +467,8 @@ class Engine:
                 "target_lang is the same as the source language", {"field": "target_lang"}
             )
         translator = self.translator_for(lang, target_lang)
-        with _expecting(translator):
+        settle([translator])
+        with announced([translator]):
             with timer.stage("split"):
                 sentences = self.splitter.split(text, lang)
             with timer.stage("translate"):
@@ -493,14 +495,6 @@ class Engine:
             source_text=text if source is not None else None,
             title=title,
         )
-
-
-def _expecting(user: object) -> AbstractContextManager[None]:
-    """Announce a coming model call to the dynamic batcher behind ``user`` (a translator or an
-    abstractive summarizer: ``models.inference.batching.BatchingModel.expecting``), so a batch
-    being formed waits for this request while its text is split; a no-op where nothing batches."""
-    announce = getattr(getattr(user, "model", None), "expecting", None)
-    return announce() if callable(announce) else nullcontext()
 
 
 def _positions(cands: Sequence[Sentence]) -> list[int]:

@@ -65,6 +65,8 @@ class Settings:
     # dynamic batching of concurrent model calls within a worker
     batch_max_size: int = 8
     batch_max_wait_ms: int = 10
+    # and, at most this long, for calls of requests already in the worker whose text is being prepared
+    batch_coming_wait_ms: int = 250
     # result cache: in-process LRU entries (0: off), or Redis shared by replicas
     cache_size: int = 1024
     cache_redis_url: str = ""
@@ -106,6 +108,7 @@ class Settings:
             (self.workers >= 1, "SUMMARIZER_WORKERS must be at least 1"),
             (self.threads >= 1, "SUMMARIZER_THREADS must be at least 1"),
             (self.read_timeout_s > 0, "SUMMARIZER_READ_TIMEOUT_S must be more than 0"),
+            (self.batch_coming_wait_ms >= 0, "SUMMARIZER_BATCH_COMING_WAIT_MS must be 0 or more"),
             (self.server_worker in ("asgi", "gthread"), "SUMMARIZER_SERVER_WORKER must be asgi or gthread"),
             (_networks_ok(self.trusted_proxies),
              f"SUMMARIZER_TRUSTED_PROXIES={self.trusted_proxies!r} must be comma-separated addresses or "

@@ -53,6 +53,7 @@ def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
         threads=settings.torch_threads_effective,
         batch_max_size=settings.batch_max_size,
         batch_max_wait_ms=settings.batch_max_wait_ms,
+        batch_coming_wait_ms=settings.batch_coming_wait_ms,
         device=settings.device,
     )
     config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko})

@@ -165,3 +165,41 @@ def test_the_pipeline_announces_its_model_calls_while_it_splits() -> None:
     # all 8 in one batch, or 7 when thread scheduling delays the last split past COMING_WAIT_S;
     # without the announcement the first batch held one to three articles
     assert model.sizes[0] >= 7 * 20, model.sizes
+
+
+def test_announcements_follow_the_request_into_the_engine_thread_and_settle() -> None:
+    """The guard announces a request to every batcher before the thread hop; the engine thread
+    (a copy of the context) uses the announcement when it queues, and releases the others once it
+    knows which models it calls; nothing is released twice."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.inference.announce import announced, batcher_of, settle
+
+    ko_en = BatchingModel(_SlowModel(0.0), max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    en_ko = BatchingModel(_SlowModel(0.0), max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    translator = _BatchedTranslator(ko_en)
+    assert batcher_of(translator) is ko_en and batcher_of(object()) is None
+
+    def engine_call() -> list[str]:
+        settle([translator])  # this request translates ko->en only
+        assert (ko_en._coming, en_ko._coming) == (1, 0)
+        return translator.translate(["one"])
+
+    with ThreadPoolExecutor(1) as pool, announced([translator, _BatchedTranslator(en_ko)]):
+        assert (ko_en._coming, en_ko._coming) == (1, 1)
+        assert pool.submit(contextvars.copy_context().run, engine_call).result(5) == ["ONE"]
+        assert (ko_en._coming, en_ko._coming) == (0, 0)  # used in the engine thread
+    assert (ko_en._coming, en_ko._coming) == (0, 0)  # and not released again on the way out
+
+
+def test_the_coming_wait_is_a_setting() -> None:
+    import pytest
+
+    from service.config import Settings, SettingsError
+
+    assert Settings.from_env({"SUMMARIZER_BATCH_COMING_WAIT_MS": "40"}).batch_coming_wait_ms == 40
+    with pytest.raises(SettingsError, match="SUMMARIZER_BATCH_COMING_WAIT_MS"):
+        Settings.from_env({"SUMMARIZER_BATCH_COMING_WAIT_MS": "-1"})
+    slow = BatchingModel(_SlowModel(0.0), max_batch_size=8, max_wait_ms=10, coming_wait_ms=40)  # type: ignore[arg-type]
+    assert slow.coming_wait == 0.04

@@ -10,28 +10,29 @@ request, and counting from an arrival that happened during that batch started th
 once with only the callers that had arrived meanwhile (8 clients were served in batches that
 alternated between sizes like 2 and 6; bench.speed).
 
-Callers still being prepared count too. A request announces, with :func:`expecting`, that it will
-call the model once its text is split and tokenized; a batch being formed waits for announced
-callers, up to ``COMING_WAIT_S``, as well as for queued ones. Without this, 8 translate requests
-arriving at once reached the batcher one sentence split (kiwipiepy, which holds the GIL) apart,
-well over the 10 ms wait, and went out in batches of 1, 1, 2 and 6 (``summarizer_batch_size`` in
-``/metrics``, Marian shape of bench.speed) instead of 8 and 8.
+Callers still being prepared count too: a batch being formed waits for callers announced
+(``models.inference.announce``) and not yet queued, up to ``coming_wait_ms``, as well as for queued
+ones. Without this, 8 translate requests arriving at once reached the batcher one sentence split
+(kiwipiepy, which holds the GIL) apart, well over the 10 ms wait, and went out in batches of 1, 1,
+2 and 6 (``summarizer_batch_size`` in ``/metrics``, Marian shape of bench.speed) instead of 8 and 8.
 """
 from __future__ import annotations
 
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..metrics import observe_batch
+from .announce import announced, release
 from .seq2seq import GenerationSettings, Seq2SeqModel
 
-# the longest a batch being formed waits for callers that announced themselves and have not queued
-COMING_WAIT_S = 0.1
+# the longest a batch being formed waits, by default, for callers announced and not yet queued
+# (SUMMARIZER_BATCH_COMING_WAIT_MS): 8 requests' sentence splits, one after another, took about 250 ms
+COMING_WAIT_S = 0.25
 
 
 @dataclass(slots=True)
@@ -45,47 +46,44 @@ class _Pending:
 class BatchingModel:
     """Wraps a :class:`Seq2SeqModel`; ``generate`` is batched with other threads' calls."""
 
-    def __init__(self, model: Seq2SeqModel, max_batch_size: int = 8, max_wait_ms: float = 10.0) -> None:
+    def __init__(self, model: Seq2SeqModel, max_batch_size: int = 8, max_wait_ms: float = 10.0,
+                 coming_wait_ms: float = COMING_WAIT_S * 1000) -> None:
         self.inner = model
         self.max_batch_size = max(1, max_batch_size)
         self.max_wait = max(0.0, max_wait_ms) / 1000.0
+        self.coming_wait = max(0.0, coming_wait_ms) / 1000.0
         self._queue: list[_Pending] = []
         self._cond = threading.Condition()
         self._free_since = 0.0  # when the last batch finished
-        self._coming = 0  # callers announced (expecting) that have not called generate yet
-        self._announced = threading.local()  # this thread's announcements not yet used
+        self._coming = 0  # callers announced (models.inference.announce) that have not queued yet
         self._thread = threading.Thread(target=self._loop, name=f"batcher-{model.model_id}", daemon=True)
         self._thread.start()
 
     def __getattr__(self, name: str) -> Any:  # model_id, spec, backend, count_tokens, ...
         return getattr(self.inner, name)
 
-    @contextlib.contextmanager
-    def expecting(self) -> Iterator[None]:
-        """Announce that this thread will call :meth:`generate` within the block (its request is
-        being prepared); a batch being formed meanwhile waits for it, up to ``COMING_WAIT_S``."""
+    def expecting(self) -> contextlib.AbstractContextManager[None]:
+        """Announce that this request will call :meth:`generate` within the block (its text is
+        being prepared); a batch being formed meanwhile waits for it, up to ``coming_wait_ms``."""
+        return announced([self])
+
+    def _announce(self) -> None:
         with self._cond:
             self._coming += 1
-        self._announced.count = getattr(self._announced, "count", 0) + 1
-        try:
-            yield
-        finally:
-            if self._announced.count > 0:  # no generate call came (an error, an empty text)
-                self._announced.count -= 1
-                with self._cond:
-                    self._coming -= 1
-                    self._cond.notify()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._coming -= 1
+            self._cond.notify()
 
     def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
         if not texts:
             return []
         pending = _Pending(list(texts), self.inner.clamp(settings))
         with self._cond:
-            if getattr(self._announced, "count", 0) > 0:  # the announced call has come
-                self._announced.count -= 1
-                self._coming -= 1
             self._queue.append(pending)
             self._cond.notify()
+        release(self)  # this request's announcement, if any, is used: it is queued now
         return pending.future.result()
 
     def _take_batch(self) -> list[_Pending]:
@@ -96,7 +94,7 @@ class BatchingModel:
             first = self._queue[0]
             start = max(first.arrived, self._free_since)
             deadline = start + self.max_wait  # for callers not announced
-            last = start + max(self.max_wait, COMING_WAIT_S)  # for announced ones still being prepared
+            last = start + max(self.max_wait, self.coming_wait)  # for announced ones still being prepared
             while True:
                 same = [p for p in self._queue if p.settings == first.settings]
                 if sum(len(p.texts) for p in same) >= self.max_batch_size:

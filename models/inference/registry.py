@@ -237,6 +237,7 @@ def load_configured_models(
     batch_max_size: int = 8,
     batch_max_wait_ms: float = 10.0,
     device: str = "cpu",
+    batch_coming_wait_ms: float = 250.0,
 ) -> tuple[dict[str, AbstractiveSummarizer], dict[tuple[str, str], Translator]]:
     """Load the configured models: summarizers by language, translators by (source, target).
 
@@ -254,7 +255,8 @@ def load_configured_models(
         if model is None:
             model = load_model(path, spec, backend, models_dir, threads, device)
             if batch_max_size > 1:
-                model = BatchingModel(model, batch_max_size, batch_max_wait_ms)  # type: ignore[assignment]
+                model = BatchingModel(model, batch_max_size, batch_max_wait_ms,  # type: ignore[assignment]
+                                      batch_coming_wait_ms)
             loaded[key] = model
         model = _respec(model, spec)
         task, lang = slot
