@@ -214,11 +214,17 @@ def line_chrome(line: str, lang: str) -> str | None:
             return reason
     if lang == "en" and is_foreign_in_en(text):
         return "foreign"  # another language's line on an English page: the site's, not the article's
-    if lang == "ko":  # a Korean page quotes English chrome too (Copyright, Share, Photo: ...)
-        for reason, pattern, max_words in LINE_RULES["en"]:
-            if reason in ("copyright", "caption", "prompt", "legal") and words <= max_words and pattern.search(text):
+    # a Korean page quotes English chrome too (Copyright, Share, Photo: ...); only a line with a Latin
+    # letter can hold it (the one English pattern without one, "©", is a Korean rule as well)
+    if lang == "ko" and _LATIN.search(text):
+        for reason, pattern, max_words in _EN_RULES_ON_KO:
+            if words <= max_words and pattern.search(text):
                 return reason
     return None
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_EN_RULES_ON_KO = [rule for rule in LINE_RULES["en"] if rule[0] in ("copyright", "caption", "prompt", "legal")]
 
 
 # A menu or a list of headlines: at least MENU_RUN consecutive lines, none of which ends like a
