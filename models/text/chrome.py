@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .sentences import Sentence, is_foreign_in_en
+from .sentences import LATIN, Sentence, is_foreign_in_en
 
 _LINE = re.compile(r"[^\n]+")
 _SPACES = re.compile(r"\s+")
@@ -216,14 +216,13 @@ def line_chrome(line: str, lang: str) -> str | None:
         return "foreign"  # another language's line on an English page: the site's, not the article's
     # a Korean page quotes English chrome too (Copyright, Share, Photo: ...); only a line with a Latin
     # letter can hold it (the one English pattern without one, "©", is a Korean rule as well)
-    if lang == "ko" and _LATIN.search(text):
+    if lang == "ko" and LATIN.search(text):
         for reason, pattern, max_words in _EN_RULES_ON_KO:
             if words <= max_words and pattern.search(text):
                 return reason
     return None
 
 
-_LATIN = re.compile(r"[A-Za-z]")
 _EN_RULES_ON_KO = [rule for rule in LINE_RULES["en"] if rule[0] in ("copyright", "caption", "prompt", "legal")]
 
 

@@ -21,7 +21,7 @@ log = logging.getLogger("models.text.sentences")
 SUPPORTED_LANGS: tuple[str, ...] = ("ko", "en")
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-_LATIN = re.compile(r"[A-Za-z]")
+LATIN = re.compile(r"[A-Za-z]")  # a Latin letter (page chrome uses it too)
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -81,7 +81,7 @@ class Detection:
 
 def script_shares(text: str) -> tuple[int, int]:
     """Counts of Hangul and Latin letters in ``text``."""
-    return len(_HANGUL.findall(text)), len(_LATIN.findall(text))
+    return len(_HANGUL.findall(text)), len(LATIN.findall(text))
 
 
 class LanguageDetector:
@@ -239,13 +239,16 @@ _RUN_IN_CAPTION = re.compile(
 )
 
 
+# what a sentence run into the next one ends with: a lower-case letter, a digit or ")"
+_RUN_IN_END = r"[a-z0-9)]"
+
 # The same copy runs a caption's last word straight into the next sentence: "... fondling a third
 # girl The assault charges allege ...". A lower-case word followed by a capitalised determiner,
 # pronoun or sentence-opening connective ("After", "But") and a lower-case word ends a sentence
 # ("girl The assault", "game It's well-known"); a capitalised "The" before a name ("restaurant The
 # Royal China Club") does not.
 _RUN_IN_SENTENCE = re.compile(
-    r"(?<=[a-z0-9)])\s+(?=(?:The|An|It|It's|It’s|He|She|They|We|His|Her|Their|This|These|Those|There|After|"
+    rf"(?<={_RUN_IN_END})\s+(?=(?:The|An|It|It's|It’s|He|She|They|We|His|Her|Their|This|These|Those|There|After|"
     r"When|But|However|Meanwhile)"
     r"\s+[a-z])"
 )
@@ -261,6 +264,10 @@ _GLUED_SENTENCE = re.compile(r"(?<=[a-z]{2}[.!?])[\"'”’]?(?=[A-Z][a-z])")
 # today that ...". The first three words of a span, capitalised, again after a lower-case word or
 # a number: the second sentence starts there.
 _OPENING_WORDS = re.compile(r"[A-Z][\w'’-]*(?:\s+[\w'’-]+){2}")
+_RUN_IN_BEFORE = re.compile(_RUN_IN_END)
+# a word that joins what follows to the sentence ("... and Police said the ..."): no run-in there
+_JOINING_WORD = re.compile(r"\b(?:and|or|but|nor|that|than|as|while|because|when|if|so|then|with|of|to|by|for|"
+                           r"from|in|on|at|said|says|told|after|before|since|until|where|whom|who)$")
 
 
 def _repeated_opening(block: str, s: int, e: int) -> tuple[int, int] | None:
@@ -281,12 +288,6 @@ def _repeated_opening(block: str, s: int, e: int) -> tuple[int, int] | None:
                 return end, at
         at = block.find(opening, at + 1, e)
     return None
-
-
-_RUN_IN_BEFORE = re.compile(r"[a-z0-9)]")
-# a word that joins what follows to the sentence ("... and Police said the ..."): no run-in there
-_JOINING_WORD = re.compile(r"\b(?:and|or|but|nor|that|than|as|while|because|when|if|so|then|with|of|to|by|for|"
-                           r"from|in|on|at|said|says|told|after|before|since|until|where|whom|who)$")
 
 
 def _english_segmenter() -> EnglishSegmenter:
