@@ -25,7 +25,6 @@ import select
 import socket
 import ssl as ssl_module
 from collections.abc import Callable
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -252,14 +251,3 @@ class BalancedListener:
     def __repr__(self) -> str:
         return f"<BalancedListener {self._sock.getsockname()!r} slot={self._slot}>"
 
-
-def balanced_create_server(loop: asyncio.AbstractEventLoop, open_connections: Callable[[], int],
-                           ) -> Callable[..., Any]:
-    """A stand-in for ``loop.create_server(protocol_factory, sock=..., ssl=..., ...)`` that returns
-    a :class:`BalancedListener` on the board this process inherited."""
-
-    async def create_server(protocol_factory: Callable[[], asyncio.Protocol], *, sock: socket.socket,
-                            ssl: ssl_module.SSLContext | None = None, **_: Any) -> BalancedListener:
-        return BalancedListener(loop, protocol_factory, sock, ssl, open_connections, board())
-
-    return create_server

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Awaitable, Callable, MutableMapping
+from ssl import SSLContext
 from typing import Any
 
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers import gasgi
 
-from .balance import BalancedListener, balanced_create_server
+from .balance import BalancedListener, board
 from .config import Settings
 
 Scope = MutableMapping[str, Any]
@@ -96,10 +98,10 @@ class Worker(gasgi.ASGIWorker):
     def _setup_event_loop(self) -> None:
         super()._setup_event_loop()
         self.listeners = []
-        make = balanced_create_server(self.loop, lambda: self.nr_conns)
 
-        async def create_server(protocol_factory: Callable[[], asyncio.Protocol], **kwargs: Any) -> BalancedListener:
-            listener = await make(protocol_factory, **kwargs)
+        async def create_server(protocol_factory: Callable[[], asyncio.Protocol], *, sock: socket.socket,
+                                ssl: SSLContext | None = None, **_: Any) -> BalancedListener:
+            listener = BalancedListener(self.loop, protocol_factory, sock, ssl, lambda: self.nr_conns, board())
             self.listeners.append(listener)
             return listener
 
