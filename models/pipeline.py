@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
-from .inference.announce import announced, settle
+from .inference.announce import calls
 from .text.bullets import (
     DEFAULT_MAX_CHARS,
     Bullet,
@@ -354,8 +354,7 @@ class Engine:
         # the models this request will call, announced to their batchers before the text is split
         # (and any other model's announcement, made by the guard before it knew, released)
         used = [m for m in (translator, self.summarizers.get(lang) if method == "abstractive" else None) if m]
-        settle(used)
-        with announced(used):
+        with calls(used):
             return self._summarize_text(req, text, page_title, lang, detection, target, translator, method, timer)
 
     def _summarize_text(
@@ -467,8 +466,7 @@ class Engine:
                 "target_lang is the same as the source language", {"field": "target_lang"}
             )
         translator = self.translator_for(lang, target_lang)
-        settle([translator])
-        with announced([translator]):
+        with calls([translator]):
             with timer.stage("split"):
                 sentences = self.splitter.split(text, lang)
             with timer.stage("translate"):

@@ -174,7 +174,7 @@ def test_announcements_follow_the_request_into_the_engine_thread_and_settle() ->
     import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
-    from models.inference.announce import announced, batcher_of, settle
+    from models.inference.announce import announced, batcher_of, calls
 
     ko_en = BatchingModel(_SlowModel(0.0), max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
     en_ko = BatchingModel(_SlowModel(0.0), max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
@@ -182,9 +182,9 @@ def test_announcements_follow_the_request_into_the_engine_thread_and_settle() ->
     assert batcher_of(translator) is ko_en and batcher_of(object()) is None
 
     def engine_call() -> list[str]:
-        settle([translator])  # this request translates ko->en only
-        assert (ko_en._coming, en_ko._coming) == (1, 0)
-        return translator.translate(["one"])
+        with calls([translator]):  # this request translates ko->en only, as the engine says
+            assert (ko_en._coming, en_ko._coming) == (1, 0)
+            return translator.translate(["one"])
 
     with ThreadPoolExecutor(1) as pool, announced([translator, _BatchedTranslator(en_ko)]):
         assert (ko_en._coming, en_ko._coming) == (1, 1)

@@ -5,7 +5,7 @@ A batch being formed waits for announced callers (up to ``SUMMARIZER_BATCH_COMIN
 queued ones. A request is announced twice over: by ``models.guard.GuardedEngine`` as soon as the
 HTTP view hands it over (to every batching model of the engine: it does not know yet which the
 request needs), and by the engine once it knows which models the request will call
-(:func:`settle` then releases the others). The announcement lives in a context variable, so the
+(:func:`calls`: it releases the others). The announcement lives in a context variable, so the
 engine call, which runs on another thread in a copy of the caller's context, uses it when it calls
 ``generate``; leaving the announcing block releases whatever was not used.
 
@@ -18,7 +18,7 @@ Standard library only: the pipeline imports this module, and nothing here import
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Protocol
 
@@ -71,6 +71,15 @@ def announced(users: Iterable[object]) -> Iterator[None]:
             release(batcher, held)
         if token is not None:
             _HELD.reset(token)
+
+
+@contextlib.contextmanager
+def calls(users: Sequence[object]) -> Iterator[None]:
+    """This request calls exactly the models of ``users`` within the block: announcements made
+    earlier to any other batcher are released (:func:`settle`), these are announced (or kept)."""
+    settle(users)
+    with announced(users):
+        yield
 
 
 def settle(users: Iterable[object]) -> None:
