@@ -9,6 +9,7 @@ import pytest
 
 from models.text.extractive import (
     MAX_RANKED_SENTENCES,
+    VOCAB_BLOCK,
     RankWeights,
     cosine_matrix,
     overlap_matrix,
@@ -21,7 +22,7 @@ from models.text.extractive import (
 
 
 def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
-    """The textbook computation, written out independently of the inverted index."""
+    """The textbook computation, written out independently of the blocked sparse product."""
     vocab = sorted({t for d in docs for t in d})
     n = len(docs)
     df = Counter(t for d in docs for t in set(d))
@@ -38,6 +39,22 @@ def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
 def test_sparse_cosine_matches_the_dense_computation() -> None:
     docs = [["a", "b", "b"], ["b", "c"], [], ["c", "d", "a", "a"], ["e"]]
     assert np.allclose(cosine_matrix(docs), _dense_cosine(docs))
+
+
+def test_cosine_and_overlap_over_a_vocabulary_of_several_blocks() -> None:
+    # the production block size: a vocabulary of 2.5 blocks, words shared across block edges
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(int(VOCAB_BLOCK * 2.5))]
+    docs = [list(rng.choice(words, size=1500)) for _ in range(6)]
+    docs.append(words[VOCAB_BLOCK - 3 : VOCAB_BLOCK + 3] * 2)  # straddles the first block edge
+    assert len({t for d in docs for t in d}) > 2 * VOCAB_BLOCK
+    assert np.allclose(cosine_matrix(docs), _dense_cosine(docs))
+    shared = np.array([[len(set(a) & set(b)) for b in docs] for a in docs], dtype=float)
+    loglen = np.log(np.array([len(d) for d in docs]) + 1.0)
+    expected = shared / (loglen[:, None] + loglen[None, :])
+    np.fill_diagonal(expected, 0.0)
+    assert np.allclose(overlap_matrix(docs), expected)
+    assert overlap_matrix(docs)[6].max() > 0  # the straddling document shares words
 
 
 def test_overlap_is_textranks_word_overlap() -> None:

@@ -15,12 +15,12 @@ Each candidate sentence gets a score that is an explicit weighted sum of measure
 
 Sentences are then picked best first with maximal marginal relevance (a redundancy penalty
 against what was already picked). Work is bounded whatever the input: only the first
-:data:`MAX_RANKED_SENTENCES` candidates are ranked, and similarity is computed from an inverted
-index (sparse in the vocabulary), so time and memory grow with the window, not with the text.
+:data:`MAX_RANKED_SENTENCES` candidates are ranked, and similarity is a matrix product over a
+sparse sentence x vocabulary matrix taken :data:`VOCAB_BLOCK` columns at a time, so time and memory
+grow with the window, not with the text.
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -72,62 +72,86 @@ class SentenceFeatures:
         return int(self.positions.shape[0])
 
 
-def _tfidf_rows(docs: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-    """L2-normalized TF-IDF weights per document (sublinear tf, smoothed idf), as sparse dicts."""
-    n = len(docs)
-    df = Counter(tok for doc in docs for tok in set(doc))
-    rows: list[dict[str, float]] = []
-    for doc in docs:
-        row = {
-            tok: (1 + math.log(count)) * (math.log((1 + n) / (1 + df[tok])) + 1.0)
-            for tok, count in Counter(doc).items()
-        }
-        norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
-        rows.append({tok: v / norm for tok, v in row.items()})
-    return rows
+# Vocabulary columns per dense block of the term matrix: similarity is a matrix product, done a
+# block of columns at a time, so memory stays n x VOCAB_BLOCK whatever the vocabulary (an article's
+# ranking window has a few hundred to a few thousand distinct tokens: one block, two at most).
+VOCAB_BLOCK = 2048
 
 
-def cosine_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
-    """Cosine similarity of TF-IDF vectors of token lists, via an inverted index.
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """A sparse documents x vocabulary count matrix in coordinate form (one entry per distinct
+    token of a document)."""
 
-    Memory is n x n (never n x vocabulary); time is the sum over tokens of their document
-    frequency squared.
-    """
-    rows = _tfidf_rows(docs)
-    n = len(rows)
-    sim = np.zeros((n, n), dtype=np.float64)
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for i, row in enumerate(rows):
-        for tok, w in row.items():
-            postings.setdefault(tok, []).append((i, w))
-    for plist in postings.values():
-        if len(plist) == 1:
-            i, w = plist[0]
-            sim[i, i] += w * w
-            continue
-        idx = np.fromiter((i for i, _ in plist), dtype=np.intp, count=len(plist))
-        w = np.fromiter((v for _, v in plist), dtype=np.float64, count=len(plist))
-        sim[np.ix_(idx, idx)] += np.outer(w, w)
-    return sim
+    rows: np.ndarray  # document index of each entry
+    cols: np.ndarray  # vocabulary index of each entry
+    counts: np.ndarray  # occurrences of the token in the document
+    n_docs: int
+    n_terms: int
+    lengths: np.ndarray  # tokens per document, repeats included
+
+    @classmethod
+    def of(cls, docs: Sequence[Sequence[str]]) -> TermCounts:
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        for i, doc in enumerate(docs):
+            for tok, count in Counter(doc).items():
+                rows.append(i)
+                cols.append(vocab.setdefault(tok, len(vocab)))
+                counts.append(count)
+        return cls(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp),
+                   np.asarray(counts, dtype=np.float64), len(docs), len(vocab),
+                   np.asarray([len(d) for d in docs], dtype=np.float64))
+
+    def head(self, n: int) -> TermCounts:
+        """The first ``n`` documents only (same vocabulary indices)."""
+        keep = self.rows < n
+        return TermCounts(self.rows[keep], self.cols[keep], self.counts[keep], n, self.n_terms,
+                          self.lengths[:n])
+
+    def gram(self, values: np.ndarray) -> np.ndarray:
+        """``M @ M.T`` for the sparse matrix with ``values`` at this matrix's entries: n x n,
+        computed over dense blocks of :data:`VOCAB_BLOCK` vocabulary columns."""
+        n = self.n_docs
+        out = np.zeros((n, n), dtype=np.float64)
+        for first in range(0, self.n_terms, VOCAB_BLOCK):
+            width = min(VOCAB_BLOCK, self.n_terms - first)
+            sel = (self.cols >= first) & (self.cols < first + width)
+            block = np.zeros((n, width), dtype=np.float64)
+            block[self.rows[sel], self.cols[sel] - first] = values[sel]
+            out += block @ block.T
+        return out
 
 
-def overlap_matrix(docs: Sequence[Sequence[str]]) -> np.ndarray:
+def tfidf_weights(terms: TermCounts) -> np.ndarray:
+    """L2-normalized TF-IDF weight of each entry of ``terms`` (sublinear tf, smoothed idf)."""
+    df = np.bincount(terms.cols, minlength=terms.n_terms)
+    idf = np.log((1 + terms.n_docs) / (1 + df)) + 1.0
+    w = (1 + np.log(terms.counts)) * idf[terms.cols]
+    norm = np.sqrt(np.bincount(terms.rows, weights=w * w, minlength=terms.n_docs))
+    norm[norm == 0] = 1.0
+    return w / norm[terms.rows]
+
+
+def cosine_matrix(docs: Sequence[Sequence[str]] | TermCounts) -> np.ndarray:
+    """Cosine similarity of TF-IDF vectors of token lists (diagonal included): the Gram matrix of
+    the sparse TF-IDF rows, memory n x n plus one block of n x :data:`VOCAB_BLOCK`."""
+    terms = docs if isinstance(docs, TermCounts) else TermCounts.of(docs)
+    return terms.gram(tfidf_weights(terms))
+
+
+def overlap_matrix(docs: Sequence[Sequence[str]] | TermCounts) -> np.ndarray:
     """TextRank's sentence similarity: |shared distinct words| / (log(len a + 1) + log(len b + 1)).
 
-    (Mihalcea & Tarau 2004, with +1 so one-word sentences do not divide by zero.) Computed from an
-    inverted index like :func:`cosine_matrix`; the diagonal is zero.
+    (Mihalcea & Tarau 2004, with +1 so one-word sentences do not divide by zero.) The shared-word
+    counts are the Gram matrix of the binary document x word matrix, computed like
+    :func:`cosine_matrix`; the diagonal is zero.
     """
-    n = len(docs)
-    shared = np.zeros((n, n), dtype=np.float64)
-    postings: dict[str, list[int]] = {}
-    for i, doc in enumerate(docs):
-        for tok in set(doc):
-            postings.setdefault(tok, []).append(i)
-    for plist in postings.values():
-        if len(plist) > 1:
-            idx = np.asarray(plist, dtype=np.intp)
-            shared[np.ix_(idx, idx)] += 1.0
-    loglen = np.log(np.array([len(d) for d in docs], dtype=np.float64) + 1.0)
+    terms = docs if isinstance(docs, TermCounts) else TermCounts.of(docs)
+    shared = terms.gram(np.ones_like(terms.counts))
+    loglen = np.log(terms.lengths + 1.0)
     denom = loglen[:, None] + loglen[None, :]
     out = np.divide(shared, denom, out=np.zeros_like(shared), where=denom > 0)
     np.fill_diagonal(out, 0.0)
@@ -181,14 +205,15 @@ def sentence_features(
     docs = [list(t) for t in tokens[:n]]
     if title_tokens:
         docs.append(list(title_tokens))
-    sim_all = cosine_matrix(docs)
+    terms = TermCounts.of(docs)
+    sim_all = cosine_matrix(terms)
     sim = sim_all[:n, :n].copy()
     np.fill_diagonal(sim, 0.0)
     title_sim = sim_all[:n, n].copy() if title_tokens else np.zeros(n)
     quoted = np.array(
         [float(quote_share(t) >= 0.5) for t in texts[:n]] if texts is not None else [0.0] * n
     )
-    graph_matrix = {"tfidf": lambda: sim, "overlap": lambda: overlap_matrix(docs[:n])}
+    graph_matrix = {"tfidf": lambda: sim, "overlap": lambda: overlap_matrix(terms.head(n))}
     return SentenceFeatures(
         sim=sim,
         centrality={g: textrank(graph_matrix[g](), damping) for g in graphs},
