@@ -424,3 +424,72 @@ def test_compress_en_closing_participle_phrase_over_commas(text: str, limit: int
 )
 def test_compress_en_no_closing_participle_without_a_main_verb_or_with_a_noun(text: str) -> None:
     assert compress_en(text, 100) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        # a closing phrase after a preposition that never opens a clause, even with a verb inside it
+        ("The council has denied it will miss the deadline following reports it has drawn up plans to "
+         "delay the scheme.", 80, "The council has denied it will miss the deadline."),
+        ("Up to 40 teachers could be banned from working in schools for life following an investigation "
+         "into their alleged links to the scandal.", 100,
+         "Up to 40 teachers could be banned from working in schools for life."),
+        # a closing perfect participle phrase with no comma
+        ("The captain thinks his side can still win the league having fought through a long and difficult "
+         "season.", 70, "The captain thinks his side can still win the league."),
+        # a closing appositive that ranks what was said, or describes the place just named
+        ("Six men have been charged with fraud in a complaint unsealed on Monday, the latest executives "
+         "accused of hiding losses from investors.", 100,
+         "Six men have been charged with fraud in a complaint unsealed on Monday."),
+        ("The swimmer died after being caught by strong currents off a beach near Port Alfred, a small "
+         "town on the country's southern coast.", 90,
+         "The swimmer died after being caught by strong currents off a beach near Port Alfred."),
+        # a closing passive participle phrase after a comma
+        ("The crane also recovered phones, chargers and cards from the roof of the prison, contained in a "
+         "total of 14 wrapped packages.", 100,
+         "The crane also recovered phones, chargers and cards from the roof of the prison."),
+        # a closing "where" clause once the main verb was said, even over an aside of its own
+        ("A man accused of fraud has pleaded not guilty to nine counts in court, where a prosecutor said "
+         "one of the victims, a pensioner, lost her savings.", 100,
+         "A man accused of fraud has pleaded not guilty to nine counts in court."),
+        # an adverbial of little content
+        ("The station's controller has branded listeners lazy and says selling classical music has become "
+         "harder as a result.", 110,
+         "The station's controller has branded listeners lazy and says selling classical music has become harder."),
+        # "but" opening a clause whose subject is a quantifier
+        ("Thousands of fans tried to copy the dance but one woman who keeps turning heads is a grandmother "
+         "of five.", 60, "Thousands of fans tried to copy the dance."),
+    ],
+)
+def test_compress_en_closing_adjuncts_and_appositives(text: str, limit: int, expected: str) -> None:
+    out = compress_en(text, limit)
+    assert out == expected
+    _check_en(out, limit)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        # the phrase completes what comes before it: a determiner, "be", a perfect participle
+        ("The storm hit the coast and the village was cleared the following day.", 60),
+        ("The new line is due to open in 2027 after years of delay and rising costs.", 40),
+        ("The minister is having surgery on his knee.", 30),
+        # a reduced relative clause that the phrase completes
+        ("She ran the cyber division within the department created following the attacks of 2001.", 70),
+        # a clause after the comma, not an appositive
+        ("Mr Lee told investors that once the merger was completed, the company would cut its workforce "
+         "by a fifth.", 80),
+        # the verb an aside's subject was waiting for, not a participle phrase
+        ("The singer has missed a fifth number one, after her song, Blue Rain, stormed to the top of the "
+         "charts.", 80),
+    ],
+)
+def test_compress_en_keeps_a_phrase_the_sentence_needs(text: str, limit: int) -> None:
+    assert compress_en(text, limit) is None
+
+
+def test_a_which_clause_before_its_verb_is_not_dropped_as_a_closing_one() -> None:
+    # "which" may sit inside a reported clause whose verb follows: only the aside between commas goes
+    out = compress_en("A report suggested the country, which holds large reserves, had plans to buy more euros.", 60)
+    assert out == "A report suggested the country had plans to buy more euros."

@@ -281,7 +281,8 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
         r"(?:,\s+and|;|:)\s+(?=(?:(?:he|she|it|they|we|i|there|the|a|an|this|that|these|those|his|her|"
         r"its|their|our)\b|[A-Z]))[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
     ("coordinate", re.compile(
-        r"\s+but\s+(?=(?:he|she|it|they|we|i|there|the|a|an|this|that|his|her|its|their|our)\b|[A-Z])"
+        r"\s+but\s+(?=(?:he|she|it|they|we|i|there|the|a|an|this|that|his|her|its|their|our|one|some|many|"
+        r"most|all|each|every|another|no)\b|[A-Z])"
         r"[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
     ("coordinate", re.compile(r",\s+(?:but|yet|so|while|whereas)\s+[^;]{6,}?(?P<keep>[.!?][\"'’”]?)$"),
      r"\g<keep>", True),
@@ -303,7 +304,7 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     # looked ahead to ...", "... after his older brother disappeared" (a finite verb must follow)
     ("trailing", re.compile(
         r",?\s+(?:as|after|before|when|while|since|until|because|although|though|whereas|once)\s+"
-        r"(?=(?:the|a|an|his|her|their|its|this|that|these|those|[A-Z][a-z]+)\s)"
+        r"(?=(?:the|a|an|his|her|their|its|this|that|these|those|[A-Z][a-z]+|[A-Z]{2,})\s)"
         rf"(?=(?:[^,;.!?]{{1,60}}?\s)?{_FINITE_WORD}){_NO_COMMA}{{6,}}?(?P<keep>[.!?][\"'’”]?)$"),
      r"\g<keep>", True),
     # a trailing participle after "and": "... outside Sydney Harbour and riding constant waves."
@@ -316,6 +317,42 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
         r"near|ahead\s+of|because\s+of|due\s+to|as\s+part\s+of|in\s+front\s+of|at|in|on|for|with|"
         r"over|across|through|throughout|under|among|against|around|within)\s+"
         r"(?P<np>[^,;:.!?]{3,90}?)(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # a final phrase opened by a preposition that never opens a clause, even one that holds a verb
+    # (a clause of its own): "... a loan following reports it has drawn up plans to ...", "... for
+    # life following an investigation into their alleged links ..." (the rule above refuses both:
+    # "has drawn", "alleged"); once the main verb has been said, never "the following day", and never
+    # over a comma (the phrase may open the main clause: "believes that ... again following poor
+    # results against United, Liverpool can ...")
+    ("trailing-adjunct", re.compile(
+        r"\s+(?:following|amid|despite|during|ahead\s+of|because\s+of|due\s+to|as\s+part\s+of|"
+        r"in\s+the\s+wake\s+of|in\s+response\s+to|in\s+connection\s+with)\s+"
+        rf"{_NO_COMMA}{{6,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # a closing perfect participle phrase with no comma: "... could catch City in the league having
+    # fought through a long season." (never "is having surgery": see en_drops)
+    ("trailing-participle", re.compile(
+        rf"\s+having\s+(?:been\s+)?[a-z]{{3,}}\s{_NO_COMMA}{{4,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # a closing appositive that sums up or ranks what the sentence said: "..., the latest Westerners
+    # accused of ...", "..., a 25 per cent drop in ...", "..., a move that ...", "..., the highest since"
+    ("trailing-appositive", re.compile(
+        r",\s+(?:the|a|an)\s+(?:\d[\d,.]*\s+per\s+cent\s+|\d[\d,.]*%\s+)?(?:latest|first|second|third|"
+        r"fourth|fifth|last|only|biggest|largest|highest|lowest|worst|best|youngest|oldest|same|move|"
+        r"decision|step|sign|blow|setback|record|rise|drop|fall|increase|decrease|cut|jump|figure|total|"
+        r"sum|tradition|practice|process|result|development)\b"
+        rf"{_NO_COMMA}{{2,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # a closing appositive that describes the place or body just named: "... near Kenton-on-Sea, a
+    # small town on the country's south-eastern coast."
+    ("trailing-appositive", re.compile(
+        r",\s+(?:a|an|the)\s+(?:[\w'’-]+\s+){0,3}?(?:town|city|village|suburb|district|region|province|"
+        r"county|island|area|community|neighbourhood|neighborhood|company|firm|charity|group|organi[sz]ation)\b"
+        rf"{_NO_COMMA}{{2,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # a closing passive participle phrase after a comma: "..., contained in a total of 14 packages."
+    ("trailing-participle", re.compile(
+        r",\s+[a-z]{3,}ed\s+(?:in|by|on|at|to|with|from|for|into|over|under|inside|outside)\s"
+        rf"{_NO_COMMA}{{4,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+    # a closing adverbial of little content: "... has become more challenging as a result."
+    ("time", re.compile(
+        r"\s+(?:as\s+a\s+result|at\s+the\s+time|in\s+the\s+process|in\s+the\s+past|at\s+the\s+moment|"
+        r"in\s+recent\s+(?:years|months|weeks)|so\s+far|for\s+now|in\s+the\s+future)(?=[,.;:!?])"), "", False),
     # "..., it emerged today." / "..., it was revealed last night."
     ("attribution", re.compile(
         r",\s+it\s+(?:emerged|has\s+emerged|was\s+revealed|was\s+announced|was\s+confirmed)"
@@ -357,6 +394,29 @@ _PRESENT_VERB = re.compile(r"\b[a-z]{2,}[a-rt-z]s\s+(?:the|a|an|his|her|their|it
 _RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
 
 
+# a finite verb that is never a participle or an adjective: an auxiliary or an irregular past
+# (not "-ed": "the man accused of ...")
+_STRONG_FINITE = re.compile(r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r")\b")
+_BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
+# words after which a closing phrase is not optional: a determiner ("cleared the following day"),
+# a form of "be" ("is due to open", "is in London") or a perfect participle ("having fought through")
+_NEEDS_WHAT_FOLLOWS = re.compile(
+    r"\b(?:the|a|an|this|that|its|his|her|their|our|is|are|was|were|be|been|being|am|"
+    r"having\s+(?:been\s+)?\S+)\s+$", re.I)
+# a participle in "-ed" straight after a noun ("the Department of Homeland Security created"): a
+# reduced relative clause that the phrase completes; after a pronoun, an auxiliary or an adverb it
+# is the main verb ("he resigned", "was jailed", "has finally resigned")
+_BARE_PARTICIPLE_BEFORE = re.compile(
+    r"\b(?!(?:he|she|it|they|we|i|you|who|which|that|is|are|was|were|be|been|being|has|have|had|not|"
+    r"never|also|then|now|just|already|later|subsequently|[a-z]+ly)\s)[\w'’-]+\s+[a-z]{3,}ed\s+$", re.I)
+
+
+def _main_verb_before(text: str, end: int) -> bool:
+    """True when ``text[:end]`` has a main verb: a finite form (past, auxiliary, "-ed") or a verb in
+    the present tense before its object (:data:`_PRESENT_VERB`)."""
+    return bool(_FINITE_RE.search(text, 0, end) or _PRESENT_VERB.search(text, 0, end))
+
+
 def _clause_item(item: str) -> bool:
     """True when one comma-separated item of an aside run has a subject and then a finite verb
     before any relative pronoun ("inspectors found that ..."): a clause of the sentence, not an
@@ -388,14 +448,33 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # "When ... his son, Wil, had ...": the comma opened an appositive, not the clause
             if kind == "attribution" and _OPINION_SPEAKER.search(m.group()):
                 continue  # a side's opinion keeps its speaker
-            if kind == "trailing-participle" and not (re.search(_FINITE_WORD, text[: m.start()])
-                                                      or _PRESENT_VERB.search(text, 0, m.start())):
-                continue  # "The swell, seen from ..., revealing ...": no main verb to keep
+            if kind == "trailing-participle" and (not _main_verb_before(text, m.start())
+                                                  or _BE_BEFORE.search(text, 0, m.start() + 1)):
+                continue  # "The swell, seen from ..., revealing ...": no main verb to keep; "is having"
             if kind == "trailing-phrase" and (re.search(_FINITE_WORD, m.group("np"))
                                               or not re.search(_FINITE_WORD, text[: m.start()])):
                 continue  # a clause, not a phrase; or the main verb has not come yet
-            if kind == "relative" and re.search(rf",\s+{_FINITE_WORD}", m.group()):
+            if kind in ("trailing-phrase", "trailing-adjunct") and _NEEDS_WHAT_FOLLOWS.search(text, 0, m.start() + 1):
+                continue  # "cleared the following day", "is due to open", "having fought through ..."
+            if kind == "trailing-appositive":
+                if not _main_verb_before(text, m.start()):
+                    continue  # "The man, the first to ...": the subject's appositive, no verb yet
+                verb = _STRONG_FINITE.search(m.group())
+                relative = _RELATIVE_WORD.search(m.group())
+                if verb and (relative is None or relative.start() > verb.start()):
+                    continue  # ", the company would aim to ...": a clause, not an appositive
+            if (kind == "trailing-participle" and m.group().startswith(",")
+                    and re.search(r",\s+[^,;]{1,40}$", text[: m.start()])):
+                continue  # "after his song, Like Toy Soldiers, stormed to the top": the aside's verb
+            if kind == "trailing-adjunct" and (
+                    _BARE_PARTICIPLE_BEFORE.search(text, 0, m.start() + 1) or not _main_verb_before(text, m.start())):
+                continue  # "the agency created following ...": a reduced relative; or no main verb to keep
+            if (kind == "relative" and re.search(rf",\s+{_FINITE_WORD}", m.group())
+                    and not (m.group().lstrip(", ").startswith("where") and _STRONG_FINITE.search(text, 0, m.start()))):
                 continue  # "the man, who has not been named, was arrested": the verb is the main one
+                # (not after a place once the main verb came: "has pleaded ... in court, where a
+                # prosecutor said one of them, a 12-year-old, is pregnant."; but "suggested the
+                # country, which has $200bn in reserves, had plans": "which" may still be mid-clause)
             if kind == "aside":
                 # the words before the run must be the subject the verb after it waits for:
                 # not "In 2010, the man, who was ill, died", not "pleaded in court, where ..., is"
