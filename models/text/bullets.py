@@ -5,6 +5,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .chrome import EMAIL
 from .compress import Kiwi
 from .sentences import Morph, Sentence, is_foreign_in_en
 from .style import Style, fit_bullet
@@ -15,7 +16,6 @@ DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 100}
 
 # --- noise: lines that are never bullet material -------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 
 _NOISE_PATTERNS: dict[str, list[re.Pattern[str]]] = {
@@ -92,7 +92,7 @@ def is_noise(sentence: str, lang: str, headings: bool = True) -> bool:
         return True
     if len(sentence) > 1_000:  # the patterns look at the ends; keep regex work bounded
         sentence = sentence[:600] + " " + sentence[-300:]
-    if _EMAIL.search(sentence) or _URL.search(sentence):
+    if EMAIL.search(sentence) or _URL.search(sentence):
         return True
     if lang == "en" and ((headings and is_heading_or_menu_en(sentence)) or is_foreign_in_en(sentence)):
         return True

@@ -27,7 +27,8 @@ _LINE = re.compile(r"[^\n]+")
 _SPACES = re.compile(r"\s+")
 _EN_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 _KO_END = re.compile(r"(?:다|요|죠|까|니다|습니다)[.!?…]*[\"'’”)\]]*$|[.!?…][\"'’”)\]]*$")
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+# an e-mail address: a contact line here, never bullet material in models.text.bullets
+EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 
 # --- line rules: (reason, pattern, most words a matching line may have) ---------------------
@@ -135,7 +136,7 @@ LINE_RULES: dict[str, list[Rule]] = {
         # a credit closing the caption's line: "... on Monday. Photo by John Roe/Harbor News"
         ("caption", r"[.!?]\s+(?:photo|photograph|image|picture|video|illustration)s?"
                     r"(?:\s+(?:by|credit|courtesy(?:\s+of)?))?\s*:?\s+(?-i:[A-Z])[^.!?]{1,80}$", 60),
-        ("email", r"^\W*(?:e-?mail|contact|reach)?\W*" + _EMAIL.pattern + r"\W*$", 8),
+        ("email", r"^\W*(?:e-?mail|contact|reach)?\W*" + EMAIL.pattern + r"\W*$", 8),
         ("url", _URL_ONLY.pattern, 3),
     ], re.I),
     "ko": _rules([
@@ -172,7 +173,7 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("caption", r"/\s*(?:연합뉴스|뉴스1|뉴시스|한빛뉴스|AP|AFP|로이터|EPA|게티이미지(?:뱅크|코리아)?|"
                     r"[가-힣]{2,8}(?:일보|신문|뉴스|통신|기자))\s*[\])]?\s*$", 80),
         ("caption", r"[\[(](?:" + _AGENCIES + r"|연합뉴스|뉴스1|뉴시스|로이터|게티이미지(?:뱅크)?)[\])]\s*$", 80),
-        ("email", r"^\W*(?:이메일|메일|문의|제보)?\W*" + _EMAIL.pattern + r"\W*$", 8),
+        ("email", r"^\W*(?:이메일|메일|문의|제보)?\W*" + EMAIL.pattern + r"\W*$", 8),
         ("url", _URL_ONLY.pattern, 3),
     ], re.I),
 }
@@ -330,7 +331,7 @@ class ChromeResult:
 def _headline(line: str, lang: str) -> bool:
     words = _words(line)
     return (2 <= words <= 30 and len(line) <= 200 and not ends_like_sentence(line, lang)
-            and not _EMAIL.search(line))
+            and not EMAIL.search(line))
 
 
 def _headline_above_byline(line: str, lang: str) -> bool:
@@ -339,7 +340,7 @@ def _headline_above_byline(line: str, lang: str) -> bool:
     if _words(line) < 4:
         return False
     if lang == "ko":
-        return len(line) <= 200 and not _EN_END.search(line) and not _EMAIL.search(line)
+        return len(line) <= 200 and not _EN_END.search(line) and not EMAIL.search(line)
     return _headline(line, lang)
 
 
