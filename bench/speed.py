@@ -567,7 +567,7 @@ def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]
             "runtime": runtime, "mode": "in-process", "batch": res["batch"], "clients": 1,
             "requests": res["requests"], "tokens": res["tokens"], "tokens_counted": "generated ids",
             "tokens_exact": res["tokens"] == res["requests"] * ctx["plan"].out_tokens,
-            "seconds": round(res["seconds"], 3), "tokens_per_s": res["tokens"] / res["seconds"],
+            "seconds": round(res["seconds"], 6), "tokens_per_s": res["tokens"] / res["seconds"],
             "requests_per_s": res["requests"] / res["seconds"],
             "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
             "peak_rss_mb": peak_mb, "peak_pss_mb": peak_pss_mb,
@@ -760,7 +760,7 @@ def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) 
                     "runtime": f"http-{backend}", "mode": "http", "batch": BATCH, "clients": clients,
                     "workers": workers, "threads": threads, "requests": n, "tokens": n * plan.out_tokens,
                     "tokens_counted": f"requests x {plan.out_tokens} (forced by the settings)",
-                    "seconds": round(res["seconds"], 3),
+                    "seconds": round(res["seconds"], 6),
                     "tokens_per_s": n * plan.out_tokens / res["seconds"], "requests_per_s": n / res["seconds"],
                     "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
                     "peak_rss_mb": mon.peak_mb,  # master + workers, since start-up (loading included)
@@ -802,7 +802,7 @@ def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
     n = clients * per_client
     lat = res["latencies"]
     return {"runtime": "extractive", "mode": "http", "clients": clients, "workers": workers, "threads": threads,
-            "requests": n, "seconds": round(res["seconds"], 3), "articles_per_s": n / res["seconds"],
+            "requests": n, "seconds": round(res["seconds"], 6), "articles_per_s": n / res["seconds"],
             "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
             "peak_rss_mb": mon.peak_mb, "peak_pss_mb": mon.peak_pss_mb, "largest_process_rss_mb": mon.largest_mb,
             "others_cpu_pct": others, "steal_pct": steal}
