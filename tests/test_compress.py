@@ -220,6 +220,9 @@ def test_compress_en_never_ends_an_aside_run_halfway() -> None:
         ("The minister will set out the case for lower taxes –.", False),  # a dash left dangling
         ("The minister will set out the case for lower taxes,.", False),
         ("The minister set out the case -- and won the vote.", True),
+        ('He said: "There are British nationals in the country and."', False),  # ends on a conjunction
+        ("The new plan is far better than.", False),
+        ("The council paid for the repairs in full.", True),
     ],
 )
 def test_is_clause_en(text: str, ok: bool) -> None:
@@ -493,3 +496,65 @@ def test_a_which_clause_before_its_verb_is_not_dropped_as_a_closing_one() -> Non
     # "which" may sit inside a reported clause whose verb follows: only the aside between commas goes
     out = compress_en("A report suggested the country, which holds large reserves, had plans to buy more euros.", 60)
     assert out == "A report suggested the country had plans to buy more euros."
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "bad"),
+    [
+        # ", and" after a short item with no verb ends a list: the list is not cut to its first items
+        ("The kit has a detachable battery pack, two card slots, and Quick Label software which lets owners "
+         "print their own stickers and covers.", 100, "The kit has a detachable battery pack, two card slots."),
+        # a list of -ing forms is not a closing participle phrase
+        ("Visitors might think these bright scenes of dancing, singing and beating drums were filmed somewhere "
+         "in South America.", 80, "Visitors might think these bright scenes of dancing."),
+    ],
+)
+def test_compress_en_never_cuts_a_list_short(text: str, limit: int, bad: str) -> None:
+    assert len(bad) <= limit and is_clause_en(bad)  # the cut would fit and pass the clause check
+    assert compress_en(text, limit) is None
+
+
+def test_a_hyphenated_participle_phrase_goes_whole_and_a_phrase_after_an_ing_form_stays() -> None:
+    text = ("The role led her to parts in several big studio films, co-starring with some of the best-known actors "
+            "of the decade, including two Oscar winners.")
+    assert compress_en(text, 90) == "The role led her to parts in several big studio films."
+    # the phrase after "co-starring" is its complement: never "..., co-starring." (the old output)
+    assert compress_en(text, 140) != "The role led her to parts in several big studio films, co-starring."
+
+
+def test_a_clause_after_comma_and_is_still_dropped_when_no_list_comes_before() -> None:
+    out = compress_en("The council approved the budget on Tuesday, and the mayor said the new library would open in "
+                      "the spring of next year after a long delay.", 40)
+    assert out == "The council approved the budget."
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "bad"),
+    [
+        # a leading phrase whose comma opens a relative clause: never a sentence that starts "Which"
+        ("As a result 40% of the subscribers to the service, which uses a new broadcast technology, regularly "
+         "click for more pictures, sounds and games from the operator.", 120,
+         "Which uses a new broadcast technology, regularly click for more pictures, sounds and games from the "
+         "operator."),
+        # "a crushed and dislocated right foot": two modifiers of one noun, not a second verb phrase
+        ("These included damage to her spine, a broken collarbone, broken ribs, a broken pelvis, fractures in "
+         "her right leg, a crushed and dislocated right foot, and a dislocated shoulder.", 130,
+         "These included damage to her spine, a broken collarbone, broken ribs, a broken pelvis, fractures in "
+         "her right leg, a crushed."),
+        # a wish undone by "but": the wish alone would say the opposite of the sentence
+        ("A spokesman for the school district said he would love to comment on the allegations but that the "
+         "lawsuit prevents him from saying anything.", 90,
+         "A spokesman for the school district said he would love to comment on the allegations."),
+    ],
+)
+def test_compress_en_refuses_a_shortening_that_changes_the_sentence(text: str, limit: int, bad: str) -> None:
+    assert len(bad) <= limit
+    assert compress_en(text, limit) != bad
+    out = compress_en(text, limit)
+    if out is not None:
+        _check_en(out, limit)
+
+
+def test_is_clause_en_rejects_a_relative_clause_at_the_front() -> None:
+    assert not is_clause_en("Which uses a new broadcast technology, regularly click for more pictures.")
+    assert is_clause_en("Which team will win the league this season?")

@@ -122,8 +122,10 @@ _EN_FUNCTION = frozenset(
 _EN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _EN_START = re.compile(r"^[\"'“‘(]?[A-Z0-9]")
 _EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
-# a drop that left the punctuation before it: "... of their own money –." or "... the plan,."
-_DANGLING_END = re.compile(r"(?:\s(?:--|[–—-])|[,;:])\s*[.!?][\"'’”)\]]*$")
+# a drop that left the punctuation before it: "... of their own money –." or "... the plan,.", or a
+# word that cannot end a sentence: "... in Ivory Coast and."
+_DANGLING_END = re.compile(
+    r"(?:\s(?:--|[–—-])|[,;:]|\b(?i:and|or|but|nor|the|a|an|of|which|whose|than))\s*[.!?][\"'’”)\]]*$")
 
 
 def is_clause_en(text: str) -> bool:
@@ -136,6 +138,8 @@ def is_clause_en(text: str) -> bool:
     words = [w.lower() for w in raw]
     if len(words) < 3:
         return False
+    if words[0] in ("which", "who", "whom", "whose") and not text.rstrip("\"'’”)]").endswith("?"):
+        return False  # a relative clause left at the front ("Which uses ..., regularly click ...")
     for i in range(1, len(words)):
         w, prev = words[i], words[i - 1]
         if prev in ("who", "which", "that", "whom", "whose"):
@@ -268,7 +272,7 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
         r"spring|string|ceiling|wedding|meeting|ring|bring|sing|sting|wing|swing|king|sibling|"
         r"darling|offspring|being|viewing|hearing|timing|ruling|funding|clothing|housing|training|"
         r"shooting|bombing|killing|opening|ending|warning|feeling|setting|filling)\b)"
-        r"[a-z]{2,}ing\s[^;]{2,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+        r"(?:[a-z]+-)?[a-z]{2,}ing\s[^;]{2,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
     # a closing list opened by "including" with no comma before it: "complete with original features
     # including stained-glass windows, oil-fired heating and retro jars." -> "... original features."
     ("trailing-participle", re.compile(r"\s+including\s[^;]{3,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
@@ -397,12 +401,21 @@ _RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
 # a finite verb that is never a participle or an adjective: an auxiliary or an irregular past
 # (not "-ed": "the man accused of ...")
 _STRONG_FINITE = re.compile(r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r")\b")
+# a determiner and a participle right before "and": the "and" joins modifiers of a noun ("a crushed and
+# dislocated foot")
+_DETERMINER_WORD_BEFORE = re.compile(r"\b(?:a|an|the|his|her|their|its|our|my|your|this|that)\s+[a-z]+(?:ed|en)$", re.I)
+# a wish or a plan: what follows "but" says whether it happened ("would love to comment but ...")
+_INTENT_BEFORE = re.compile(r"\b(?:would\s+(?:like|love|have)|wanted|wants|hoped|hopes|intended|planned|plans|"
+                            r"was\s+due|were\s+due|was\s+expected|were\s+expected)\b")
+# a short comma-separated item with no verb right before ", and": the "and" ends a list
+_LIST_ITEM_BEFORE = re.compile(r",\s+(?:[\w'’.-]+\s+){0,4}[\w'’.-]+$")
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
 # words after which a closing phrase is not optional: a determiner ("cleared the following day"),
-# a form of "be" ("is due to open", "is in London") or a perfect participle ("having fought through")
+# a form of "be" ("is due to open", "is in London"), a perfect participle ("having fought through")
+# or an -ing form, whose complement it may be ("co-starring with ...", "living in Leeds")
 _NEEDS_WHAT_FOLLOWS = re.compile(
     r"\b(?:the|a|an|this|that|its|his|her|their|our|is|are|was|were|be|been|being|am|"
-    r"having\s+(?:been\s+)?\S+)\s+$", re.I)
+    r"having\s+(?:been\s+)?\S+|(?:[a-z]+-)?[a-z]{2,}ing)\s+$", re.I)
 # a participle in "-ed" straight after a noun ("the Department of Homeland Security created"): a
 # reduced relative clause that the phrase completes; after a pronoun, an auxiliary or an adverb it
 # is the main verb ("he resigned", "was jailed", "has finally resigned")
@@ -438,6 +451,19 @@ def en_drops(text: str) -> list[Drop]:
         for m in _matches(kind, pattern, text):
             if m.end() - m.start() < 3:
                 continue
+            if (kind in ("trailing", "trailing-participle")
+                    and re.match(r"(?:,|\s+and)\s+(?:[a-z]+-)?[a-z]{2,}ing\s", m.group())
+                    and re.search(r"\b(?:[a-z]+-)?[a-z]{2,}ing$", text[: m.start()])):
+                continue  # "scenes of dancing, singing and beating drums": a list of -ing forms
+            if kind == "verb-phrase" and _DETERMINER_WORD_BEFORE.search(text, 0, m.start()):
+                continue  # "a crushed and dislocated right foot": two modifiers of one noun, not two verbs
+            if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
+                    and _INTENT_BEFORE.search(text, 0, m.start())):
+                continue  # "would love to comment but the lawsuit precludes him": the "but" undoes the wish
+            if kind == "coordinate" and m.group().startswith(","):
+                item = _LIST_ITEM_BEFORE.search(text, 0, m.start())
+                if item and not _FINITE_RE.search(item.group()):
+                    continue  # ", memory card slots, and Light Scribe software ...": the last item of a list
             if kind == "verb-phrase" and _VERB_LIST.search(text, 0, m.start()):
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
@@ -454,6 +480,8 @@ def en_drops(text: str) -> list[Drop]:
             if kind == "trailing-phrase" and (re.search(_FINITE_WORD, m.group("np"))
                                               or not re.search(_FINITE_WORD, text[: m.start()])):
                 continue  # a clause, not a phrase; or the main verb has not come yet
+            if kind in ("trailing-phrase", "trailing-adjunct") and re.search(r"\sbut\s", m.group()):
+                continue  # "comment on the allegations but that the lawsuit precludes ...": a clause, not a phrase
             if kind in ("trailing-phrase", "trailing-adjunct") and _NEEDS_WHAT_FOLLOWS.search(text, 0, m.start() + 1):
                 continue  # "cleared the following day", "is due to open", "having fought through ..."
             if kind == "trailing-appositive":
