@@ -223,6 +223,13 @@ def test_compress_en_never_ends_an_aside_run_halfway() -> None:
         ('He said: "There are British nationals in the country and."', False),  # ends on a conjunction
         ("The new plan is far better than.", False),
         ("The council paid for the repairs in full.", True),
+        ("Officials warned that.", False),
+        # a capitalised word is a name, a last word or one before a name or a relative pronoun a noun
+        ("The Birmingham athlete.", False),
+        ("Robert Sillerman's Sports Entertainment Enterprises.", False),
+        ("Manchester United striker Ruud van Nistelrooy.", False),
+        ("The Birmingham athlete, who won gold.", False),
+        ("Real Madrid travel to Malaga on Sunday.", True),
     ],
 )
 def test_is_clause_en(text: str, ok: bool) -> None:
@@ -553,6 +560,22 @@ def test_compress_en_refuses_a_shortening_that_changes_the_sentence(text: str, l
     out = compress_en(text, limit)
     if out is not None:
         _check_en(out, limit)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "bad"),
+    [
+        # a verb of motion, a focusing adverb or a number before the closing phrase needs it
+        ("Along with the two ministers, he then went on a long tour of the new job centre in the south of the "
+         "city.", 60, "Along with the two ministers, he then went."),
+        ("The carmaker remains ahead of its old rival even after the sales of the larger models are counted.", 60,
+         "The carmaker remains ahead of its old rival even."),
+        ("The team have now lost four in a row at the start of the season.", 36, "The team have now lost four."),
+    ],
+)
+def test_compress_en_keeps_the_phrase_a_word_before_it_needs(text: str, limit: int, bad: str) -> None:
+    assert len(bad) <= limit and is_clause_en(bad)  # the cut would fit and pass the clause check
+    assert compress_en(text, limit) is None
 
 
 def test_is_clause_en_rejects_a_relative_clause_at_the_front() -> None:

@@ -125,7 +125,7 @@ _EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
 # a drop that left the punctuation before it: "... of their own money –." or "... the plan,.", or a
 # word that cannot end a sentence: "... in Ivory Coast and."
 _DANGLING_END = re.compile(
-    r"(?:\s(?:--|[–—-])|[,;:]|\b(?i:and|or|but|nor|the|a|an|of|which|whose|than))\s*[.!?][\"'’”)\]]*$")
+    r"(?:\s(?:--|[–—-])|[,;:]|\b(?i:and|or|but|nor|the|a|an|of|that|which|whose|than))\s*[.!?][\"'’”)\]]*$")
 
 
 def is_clause_en(text: str) -> bool:
@@ -147,18 +147,23 @@ def is_clause_en(text: str) -> bool:
         base = w[:-2] if w.endswith("'s") else w
         if base in _EN_FINITE or w.endswith("n't"):
             return True
+        if not raw[i][0].islower():
+            continue  # a capitalised word inside a sentence is a name ("Manchester United", "Enterprises")
         if len(base) > 3 and base.endswith("ed"):
             return True
         if (len(base) > 2 and base.endswith("s") and not base.endswith("ss")
                 and prev not in _EN_NOT_BEFORE_VERB and not w.endswith("'s")):
             return True
-        # a plural or a name, then (after an adverb) a plain verb: "Real Madrid travel",
-        # "Germans now consider", "They say"
+        # a plural or a name, then (after an adverb) a plain verb with a lowercase word after it:
+        # "Real Madrid travel to ...", "Germans now consider it ..." (not a last word, not one before
+        # a name: "The Birmingham athlete.", "Manchester United striker Ruud van Nistelrooy.")
         j = i - 1
         while j > 0 and (words[j] in _EN_ADVERBS or words[j].endswith("ly")):
             j -= 1
         subj = words[j]
-        if (raw[i].islower() and w not in _EN_FUNCTION and not w.endswith(("ly", "ing")) and j < i
+        if (raw[i].islower() and i < len(words) - 1 and raw[i + 1][0].islower()
+                and words[i + 1] not in ("who", "which", "whose", "whom") and w not in _EN_FUNCTION
+                and not w.endswith(("ly", "ing")) and j < i
                 and subj not in _EN_NOT_BEFORE_VERB and subj not in _EN_FUNCTION
                 and (raw[j][0].isupper() and j > 0 or subj in ("they", "we", "i", "you")
                      or len(subj) > 3 and subj.endswith("s") and not subj.endswith(("ss", "'s")))):
@@ -198,6 +203,11 @@ _TIME = (rf"(?:on\s+{_DAY}(?:\s+(?:morning|afternoon|evening|night))?|{_DAY}\s+(
          r"evening|night)|last\s+(?:week|month|year|night|weekend)|earlier\s+(?:this|last)\s+"
          r"(?:week|month|year)|earlier\s+today|this\s+(?:week|weekend)|"
          rf"(?:last|this|next)\s+{_DAY})")
+# words in -ing that are nouns or prepositions, not participles ("late on Sunday evening after ...")
+_ING_NOUN = (r"(?:something|nothing|anything|everything|during|morning|evening|building|thing|"
+             r"spring|string|ceiling|wedding|meeting|ring|bring|sing|sting|wing|swing|king|sibling|"
+             r"darling|offspring|being|viewing|hearing|timing|ruling|funding|clothing|housing|training|"
+             r"shooting|bombing|killing|opening|ending|warning|feeling|setting|filling)")
 _DASH = r"(?:--|—|–|-)"
 _NO_DASH = r"(?:(?!\s(?:--|—|–|-)\s).)"  # any character that does not start a spaced dash
 _LEADING_WORD = re.compile(
@@ -268,11 +278,7 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
     # before it: past or auxiliary, or present before an object (the past/auxiliary check alone on
     # the rule above cost 0.3 R1 on CNN/DM: it refused sentences in the present tense)
     ("trailing-participle", re.compile(
-        r",\s+(?!(?:something|nothing|anything|everything|during|morning|evening|building|thing|"
-        r"spring|string|ceiling|wedding|meeting|ring|bring|sing|sting|wing|swing|king|sibling|"
-        r"darling|offspring|being|viewing|hearing|timing|ruling|funding|clothing|housing|training|"
-        r"shooting|bombing|killing|opening|ending|warning|feeling|setting|filling)\b)"
-        r"(?:[a-z]+-)?[a-z]{2,}ing\s[^;]{2,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
+        rf",\s+(?!{_ING_NOUN}\b)(?:[a-z]+-)?[a-z]{{2,}}ing\s[^;]{{2,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
     # a closing list opened by "including" with no comma before it: "complete with original features
     # including stained-glass windows, oil-fired heating and retro jars." -> "... original features."
     ("trailing-participle", re.compile(r"\s+including\s[^;]{3,}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
@@ -412,10 +418,14 @@ _LIST_ITEM_BEFORE = re.compile(r",\s+(?:[\w'’.-]+\s+){0,4}[\w'’.-]+$")
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
 # words after which a closing phrase is not optional: a determiner ("cleared the following day"),
 # a form of "be" ("is due to open", "is in London"), a perfect participle ("having fought through")
-# or an -ing form, whose complement it may be ("co-starring with ...", "living in Leeds")
+# an -ing form, whose complement it may be ("co-starring with ...", "living in Leeds"), a verb of
+# motion ("he then went [to ...]"), an adverb that focuses it ("ahead even [when ...]") or a number
+# ("have lost four [of their five]")
 _NEEDS_WHAT_FOLLOWS = re.compile(
     r"\b(?:the|a|an|this|that|its|his|her|their|our|is|are|was|were|be|been|being|am|"
-    r"having\s+(?:been\s+)?\S+|(?:[a-z]+-)?[a-z]{2,}ing)\s+$", re.I)
+    rf"having\s+(?:been\s+)?\S+|(?!{_ING_NOUN}\b)(?:[a-z]+-)?[a-z]{{2,}}ing|went|came|go|goes|come|comes|headed|"
+    r"even|only|just|not|also|especially|particularly|mainly|mostly|largely|partly|shortly|right|"
+    r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten)\s+$", re.I)
 # a participle in "-ed" straight after a noun ("the Department of Homeland Security created"): a
 # reduced relative clause that the phrase completes; after a pronoun, an auxiliary or an adverb it
 # is the main verb ("he resigned", "was jailed", "has finally resigned")
@@ -482,7 +492,8 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # a clause, not a phrase; or the main verb has not come yet
             if kind in ("trailing-phrase", "trailing-adjunct") and re.search(r"\sbut\s", m.group()):
                 continue  # "comment on the allegations but that the lawsuit precludes ...": a clause, not a phrase
-            if kind in ("trailing-phrase", "trailing-adjunct") and _NEEDS_WHAT_FOLLOWS.search(text, 0, m.start() + 1):
+            if (kind in ("trailing", "trailing-phrase", "trailing-adjunct") and not m.group().startswith(",")
+                    and _NEEDS_WHAT_FOLLOWS.search(text, 0, m.start() + 1)):
                 continue  # "cleared the following day", "is due to open", "having fought through ..."
             if kind == "trailing-appositive":
                 if not _main_verb_before(text, m.start()):
