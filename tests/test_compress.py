@@ -571,6 +571,8 @@ def test_compress_en_refuses_a_shortening_that_changes_the_sentence(text: str, l
         ("The carmaker remains ahead of its old rival even after the sales of the larger models are counted.", 60,
          "The carmaker remains ahead of its old rival even."),
         ("The team have now lost four in a row at the start of the season.", 36, "The team have now lost four."),
+        ("The coach has urged his players to forget the cup run and concentrate on the title race.", 70,
+         "The coach has urged his players to forget the cup run and concentrate."),
     ],
 )
 def test_compress_en_keeps_the_phrase_a_word_before_it_needs(text: str, limit: int, bad: str) -> None:
@@ -581,3 +583,21 @@ def test_compress_en_keeps_the_phrase_a_word_before_it_needs(text: str, limit: i
 def test_is_clause_en_rejects_a_relative_clause_at_the_front() -> None:
     assert not is_clause_en("Which uses a new broadcast technology, regularly click for more pictures.")
     assert is_clause_en("Which team will win the league this season?")
+
+
+def test_a_colon_before_a_title_or_a_list_is_not_a_clause_boundary() -> None:
+    text = ("The pair worked on a number of horror sequels, including Night Watch II, Night Watch: Resurrection "
+            "and Night Watch: The Last Shift.")
+    out = compress_en(text, 100)
+    assert out == "The pair worked on a number of horror sequels."
+    cut = "The pair worked on a number of horror sequels, including Night Watch II, Night Watch."
+    assert compress_en(text, 110) != cut
+
+
+def test_one_of_a_pair_of_times_is_not_dropped_alone() -> None:
+    text = ("Opposition MPs are angry they will have only two days - Wednesday and next Monday - to debate the "
+            "new plans before they pass to the upper house.")
+    # "next Monday" alone is a time adverbial; here it is half of the aside, which goes whole or stays
+    assert compress_en(text, 110) == ("Opposition MPs are angry they will have only two days - Wednesday and next "
+                                      "Monday - to debate the new plans.")
+    assert compress_en(text, 100) == "Opposition MPs are angry they will have only two days to debate the new plans."

@@ -407,6 +407,8 @@ _RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
 # a finite verb that is never a participle or an adjective: an auxiliary or an irregular past
 # (not "-ed": "the man accused of ...")
 _STRONG_FINITE = re.compile(r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r")\b")
+# a second day after a time adverbial: "on Monday and Tuesday", "next Monday or Friday"
+_PAIRED_DAY_AFTER = re.compile(rf"\s*(?:and|or|to)\s+(?:(?:next|last|this|on)\s+)?{_DAY}")
 # a determiner and a participle right before "and": the "and" joins modifiers of a noun ("a crushed and
 # dislocated foot")
 _DETERMINER_WORD_BEFORE = re.compile(r"\b(?:a|an|the|his|her|their|its|our|my|your|this|that)\s+[a-z]+(?:ed|en)$", re.I)
@@ -420,12 +422,15 @@ _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
 # a form of "be" ("is due to open", "is in London"), a perfect participle ("having fought through")
 # an -ing form, whose complement it may be ("co-starring with ...", "living in Leeds"), a verb of
 # motion ("he then went [to ...]"), an adverb that focuses it ("ahead even [when ...]") or a number
-# ("have lost four [of their five]")
+# ("have lost four [of their five]"), or a verb whose complement it is ("concentrate [on ...]")
 _NEEDS_WHAT_FOLLOWS = re.compile(
     r"\b(?:the|a|an|this|that|its|his|her|their|our|is|are|was|were|be|been|being|am|"
     rf"having\s+(?:been\s+)?\S+|(?!{_ING_NOUN}\b)(?:[a-z]+-)?[a-z]{{2,}}ing|went|came|go|goes|come|comes|headed|"
     r"even|only|just|not|also|especially|particularly|mainly|mostly|largely|partly|shortly|right|"
-    r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten)\s+$", re.I)
+    r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"(?:concentrat|focus|rel|depend|insist|comment|agree|deal|cope|carr|consist|result|refer|belong|"
+    r"respond|specialis|specializ|participat|engag|compet|compl|amount|aim)(?:e|es|ed|ing|s|y|ies|ied|t)?)\s+$",
+    re.I)
 # a participle in "-ed" straight after a noun ("the Department of Homeland Security created"): a
 # reduced relative clause that the phrase completes; after a pronoun, an auxiliary or an adverb it
 # is the main verb ("he resigned", "was jailed", "has finally resigned")
@@ -470,6 +475,11 @@ def en_drops(text: str) -> list[Drop]:
             if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
                     and _INTENT_BEFORE.search(text, 0, m.start())):
                 continue  # "would love to comment but the lawsuit precludes him": the "but" undoes the wish
+            if kind == "coordinate" and m.group()[:1] in ":;" and not _FINITE_RE.search(m.group()):
+                continue  # "Halloween: Resurrection and ...": a title or a list after the colon, not a clause
+            if kind == "time" and (re.search(r"\b(?:and|or|between|from|to|until)\s*$", text[: m.start()])
+                                   or _PAIRED_DAY_AFTER.match(text, m.end())):
+                continue  # "Wednesday and next Monday": one of a pair of times, not an aside
             if kind == "coordinate" and m.group().startswith(","):
                 item = _LIST_ITEM_BEFORE.search(text, 0, m.start())
                 if item and not _FINITE_RE.search(item.group()):
