@@ -177,9 +177,9 @@ def test_a_relative_clause_is_never_dropped_across_a_quotation_or_a_dash() -> No
     text = ('"It has drawn attention not only because of the people involved -- my former partner is an actor, '
             'who stars in the series "Family Life" -- but also because such disputes raise questions about '
             'life, religion and parenthood."')
-    # never "... my former partner is an actor religion and parenthood."
-    assert compress_en(text, 140) == ('"It has drawn attention not only because of the people involved -- my former '
-                                      'partner is an actor."')
+    # never "... my former partner is an actor religion and parenthood."; and, the sentence being one
+    # quotation, never shortened at all (a shortened quote misquotes: see the test below)
+    assert compress_en(text, 140) is None
 
 
 def test_a_participle_aside_is_still_dropped() -> None:
@@ -601,3 +601,23 @@ def test_one_of_a_pair_of_times_is_not_dropped_alone() -> None:
     assert compress_en(text, 110) == ("Opposition MPs are angry they will have only two days - Wednesday and next "
                                       "Monday - to debate the new plans.")
     assert compress_en(text, 100) == "Opposition MPs are angry they will have only two days to debate the new plans."
+
+
+def test_a_quotation_is_never_shortened_but_what_is_around_it_may_be() -> None:
+    from models.text.compress import quote_spans
+
+    quoted = ('The captain said: "We are delighted with the result, and we knew that if we played well we would '
+              'win the match."')
+    # the drop inside the quote would have fitted: 'The captain said: "We are delighted with the result."'
+    assert compress_en(quoted, 70) is None
+    # an attribution outside a quotation still goes, the quotation whole
+    out = compress_en('The council called the plan to sell the old library "a fair deal for the town", a spokesman '
+                      'for the mayor said on Monday.', 80)
+    assert out == 'The council called the plan to sell the old library "a fair deal for the town".'
+    out = compress_en('"We will build the new line by 2030, whatever it costs," the minister told reporters at the '
+                      'station on Monday.', 90)
+    assert out == '"We will build the new line by 2030, whatever it costs," the minister told reporters.'
+    # what counts as a quotation: double marks (left open: to the end), single marks around words;
+    # not an apostrophe ("'90s", "fans'")
+    text = "Fans' anger grew after the '90s star called it 'a joke' and said: \"We go on"
+    assert [text[a:b] for a, b in quote_spans(text)] == ["'a joke'", '"We go on']

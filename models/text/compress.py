@@ -458,14 +458,45 @@ def _clause_item(item: str) -> bool:
     return relative is None or relative.start() > verb.start()
 
 
+_QUOTE_OPENER = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(``|[\"“]|['‘](?=[^\W\d_]))(?=[\w$£€])")
+_QUOTE_CLOSERS = {'"': "\"”", "“": "”\"", "‘": "’'", "'": "'’", "``": "'"}
+_AFTER_CLOSER = re.compile(r"[\s,.;:!?)\]…-]|$")
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` quotes someone: (start, end) of each quotation, its marks included. A double
+    quotation left open runs to the end (the article goes on quoting in its next paragraph); an
+    unclosed single mark is an apostrophe ("'90s"), not a quotation."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (m := _QUOTE_OPENER.search(text, pos)) is not None:
+        closers = _QUOTE_CLOSERS[m.group(1)]
+        end = None
+        for j in range(m.end() + 1, len(text)):
+            if text[j] in closers and not text[j - 1].isspace() and _AFTER_CLOSER.match(text, j + 1):
+                end = j + 1
+                break
+        if end is None:
+            if m.group(1) in ("'", "‘"):
+                pos = m.end()
+                continue
+            end = len(text)
+        spans.append((m.start(), end))
+        pos = end
+    return spans
+
+
 def en_drops(text: str) -> list[Drop]:
     """The optional deletions found in an English sentence, in text order (overlaps allowed)."""
     drops: dict[tuple[int, int], Drop] = {}
+    quotes = quote_spans(text)
     lead_end = 0  # where a droppable leading clause or phrase ends (asides are judged after it)
     for kind, pattern, repl, trunc in _EN_PATTERNS:
         for m in _matches(kind, pattern, text):
             if m.end() - m.start() < 3:
                 continue
+            if any(q0 < m.start() < q1 - 1 for q0, q1 in quotes):
+                continue  # inside a quotation: a shortened quote would misquote (the whole quote may go)
             if (kind in ("trailing", "trailing-participle")
                     and re.match(r"(?:,|\s+and)\s+(?:[a-z]+-)?[a-z]{2,}ing\s", m.group())
                     and re.search(r"\b(?:[a-z]+-)?[a-z]{2,}ing$", text[: m.start()])):
