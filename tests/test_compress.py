@@ -621,3 +621,37 @@ def test_a_quotation_is_never_shortened_but_what_is_around_it_may_be() -> None:
     # not an apostrophe ("'90s", "fans'")
     text = "Fans' anger grew after the '90s star called it 'a joke' and said: \"We go on"
     assert [text[a:b] for a, b in quote_spans(text)] == ["'a joke'", '"We go on']
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "bad"),
+    [
+        # an aside between commas before the main verb is no closing participle phrase
+        ("The cameras and editing software have been provided by the regional broadcaster but this equipment, "
+         "following training, has been handed over to the villagers.", 110,
+         "The cameras and editing software have been provided by the regional broadcaster but this equipment."),
+        # "not ... but": the "but" half goes with the "not" half or stays
+        ("The warm reception for the new game is a reflection not of any clever innovation in its design, but of "
+         "its simple approach and the nostalgia of its fans.", 100,
+         "The warm reception for the new game is a reflection not of any clever innovation in its design."),
+        # a title's colon is no clause boundary
+        ("The warm reception that has greeted Space Wars: Frontline is a sign that players still want simple "
+         "games they can pick up and play.", 60, "The warm reception that has greeted Space Wars."),
+        # a time adverbial that a preposition or a number needs
+        # "not ... until": the closing phrase says when the negation ends
+        ("The striker's contract with the champions does not expire until the end of next season.", 70,
+         "The striker's contract with the champions does not expire."),
+        ("The minister said the results of the debt talks would be ready around next Thursday.", 80,
+         "The minister said the results of the debt talks would be ready around."),
+    ],
+)
+def test_compress_en_keeps_what_the_sentence_still_needs(text: str, limit: int, bad: str) -> None:
+    assert len(bad) <= limit
+    assert compress_en(text, limit) != bad
+
+
+def test_a_list_of_times_keeps_each_of_them() -> None:
+    text = ("The airline had to cancel about 65 flights on Thursday, 180 on Friday, 140 on Saturday and 43 on "
+            "Sunday, industry officials said.")
+    assert compress_en(text, 115) == ("The airline had to cancel about 65 flights on Thursday, 180 on Friday, 140 "
+                                      "on Saturday and 43 on Sunday.")

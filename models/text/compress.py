@@ -407,8 +407,12 @@ _RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
 # a finite verb that is never a participle or an adjective: an auxiliary or an irregular past
 # (not "-ed": "the man accused of ...")
 _STRONG_FINITE = re.compile(r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r")\b")
-# a second day after a time adverbial: "on Monday and Tuesday", "next Monday or Friday"
-_PAIRED_DAY_AFTER = re.compile(rf"\s*(?:and|or|to)\s+(?:(?:next|last|this|on)\s+)?{_DAY}")
+# words after which a time adverbial is not optional: one of a pair ("Wednesday and next Monday"), the
+# object of a preposition ("ready around next Thursday") or the time of a number ("180 on Friday")
+_TIME_NEEDED_AFTER = re.compile(
+    r"(?:\b(?:and|or|between|from|to|until|till|around|by|before|after|since|for|at|in|of)|\d[\d,.%]*)\s*$", re.I)
+# another day soon after a time adverbial: "on Monday and Tuesday", "65 on Thursday, 180 on Friday"
+_PAIRED_DAY_AFTER = re.compile(rf"[^.;!?]{{0,30}}?\b{_DAY}")
 # a determiner and a participle right before "and": the "and" joins modifiers of a noun ("a crushed and
 # dislocated foot")
 _DETERMINER_WORD_BEFORE = re.compile(r"\b(?:a|an|the|his|her|their|its|our|my|your|this|that)\s+[a-z]+(?:ed|en)$", re.I)
@@ -506,11 +510,21 @@ def en_drops(text: str) -> list[Drop]:
             if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
                     and _INTENT_BEFORE.search(text, 0, m.start())):
                 continue  # "would love to comment but the lawsuit precludes him": the "but" undoes the wish
-            if kind == "coordinate" and m.group()[:1] in ":;" and not _FINITE_RE.search(m.group()):
-                continue  # "Halloween: Resurrection and ...": a title or a list after the colon, not a clause
-            if kind == "time" and (re.search(r"\b(?:and|or|between|from|to|until)\s*$", text[: m.start()])
+            if kind == "coordinate" and m.group()[:1] in ":;" and (
+                    not _FINITE_RE.search(m.group()) or re.search(r"\b[A-Z][\w'’-]*$", text[: m.start()])):
+                continue  # "Halloween: Resurrection and ...", "Star Wars: Battlefront is ...": a title's colon
+            if (kind in ("trailing", "trailing-phrase") and re.match(r",?\s+until\b", m.group())
+                    and re.search(r"\b(?:not|never|no)\b|n[’']t\b", text[: m.start()])):
+                continue  # "does not expire until the end of next season": "not ... until" says when
+            if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
+                    and re.search(r"\bnot\b[^.;]{0,120}$", text[: m.start()])):
+                continue  # "a reflection not of X, but of Y": "not ... but" goes whole or stays
+            if (kind in ("trailing", "trailing-participle") and m.group().startswith(",")
+                    and re.search(rf",\s+{_FINITE_WORD}", m.group()[1:])):
+                continue  # ", following training, has been turned over ...": an aside, then the main verb
+            if kind == "time" and (_TIME_NEEDED_AFTER.search(text, 0, m.start())
                                    or _PAIRED_DAY_AFTER.match(text, m.end())):
-                continue  # "Wednesday and next Monday": one of a pair of times, not an aside
+                continue  # "Wednesday and next Monday", "ready around next Thursday", "180 on Friday, 140 ..."
             if kind == "coordinate" and m.group().startswith(","):
                 item = _LIST_ITEM_BEFORE.search(text, 0, m.start())
                 if item and not _FINITE_RE.search(item.group()):
