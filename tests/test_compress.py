@@ -655,3 +655,16 @@ def test_a_list_of_times_keeps_each_of_them() -> None:
             "Sunday, industry officials said.")
     assert compress_en(text, 115) == ("The airline had to cancel about 65 flights on Thursday, 180 on Friday, 140 "
                                       "on Saturday and 43 on Sunday.")
+
+
+def test_compress_ko_never_cuts_a_quotation_to_one_clause(kiwi) -> None:  # noqa: ANN001
+    text = ("김 장관은 “정부는 내년부터 전기버스 보급을 지금의 두 배로 늘릴 것이며 그러한 상황에서 충전소는 전국에 "
+            "만 곳 이상 새로 세울 계획이다”고 말했다.")
+    cut = "김 장관은 정부는 내년부터 전기버스 보급을 지금의 두 배로 늘릴 것이다."
+    assert len(cut) <= 60 and is_sentence_ko(cut, kiwi)  # it would fit and read as a sentence
+    # the speaker's words, cut to their first clause, would misquote: nothing within 60 characters
+    assert compress_ko(text, 60, kiwi) is None
+    # an indirect report (no quotation marks) may still be cut to its first clause
+    out = compress_ko("정부는 내년부터 전기버스 보급을 지금의 두 배로 늘릴 것이며, "
+                      "충전소는 전국에 만 곳 이상 새로 세울 계획이라고 김 장관이 밝혔다.", 60, kiwi)
+    assert out == "정부는 내년부터 전기버스 보급을 지금의 두 배로 늘릴 것이다."

@@ -1078,14 +1078,15 @@ def _close_clause(
     return None
 
 
-def _clause_options(words: list[Word]) -> list[list[Word]]:
+def _clause_options(words: list[Word], only_after_quote: bool = False) -> list[list[Word]]:
     """A sentence of two clauses as its first clause closed, or as its subject and last clause.
 
     Only a top-level boundary counts: a connective ending outside quotation marks that a comma
     follows, that closes a quotation ('"..."며'), or after which a new subject or topic opens
     the next clause ("수출이 줄었지만 내수는 늘었다"). One inside a modifier clause ("정보를
     수집하고 반응한다는 사실을") is not a boundary. The subject-and-last-clause form needs the
-    comma or the quotation (the next clause then shares the sentence's subject).
+    comma or the quotation (the next clause then shares the sentence's subject). With
+    ``only_after_quote``, only a boundary right after a closed quotation counts.
     """
     out: list[list[Word]] = []
     if _final_ef(words) is None:
@@ -1109,7 +1110,7 @@ def _clause_options(words: list[Word]) -> list[list[Word]]:
             after_quote = ti > 0 and (toks[ti - 1][1] == "SSC" or ti > 1 and toks[ti - 1][1] in ("VCP", "JKQ")
                                       and toks[ti - 2][1] == "SSC")
             new_subject = _opens_clause(rest)
-            if not (comma or after_quote or new_subject):
+            if not (comma or after_quote or new_subject) or (only_after_quote and not after_quote):
                 continue
             before = [m for w in words[max(wi - 2, 0) : wi] for m in w.current()]
             closed = _close_clause(list(toks), ti, before) if not after_quote else None
@@ -1156,7 +1157,8 @@ def finished_once(tokens: Sequence[MorphLike], nominal: bool) -> bool:
 def ko_candidates(sent: KoSentence) -> list[tuple[list[Word], tuple[str, ...]]]:
     """Every compression of ``sent`` as (words, the drops made): the sentence itself, then each
     combination of the reporting frame ("frame"), the quotation frame ("quote"), report dates,
-    glosses and a leading attribution, each also cut to one clause ("clause")."""
+    glosses and a leading attribution, each also cut to one clause ("clause"); where the quotation
+    frame went, only by dropping a whole earlier quotation (the speaker's words are never cut)."""
     steps = (("frame", _drop_frame), ("quote", lambda w: _drop_frame(w, quoted=True)),
              ("dates", _drop_dates), ("glosses", _drop_parens), ("attribution", _drop_according))
     results: list[tuple[list[Word], tuple[str, ...]]] = [(sent.words, ())]
@@ -1170,7 +1172,10 @@ def ko_candidates(sent: KoSentence) -> list[tuple[list[Word], tuple[str, ...]]]:
                 results.append((nxt, (*ops, name)))
                 frontier.append((nxt, (*ops, name), si + 1))
     for words, ops in list(results):
-        results.extend((opt, (*ops, "clause")) for opt in _clause_options(words))
+        # where the quotation frame went, the words left are the speaker's own: cut to a clause they
+        # would misquote, so the only cut left is the one after an earlier, whole quotation
+        # ('교수는 "A"며 B' -> '교수는 B')
+        results.extend((opt, (*ops, "clause")) for opt in _clause_options(words, only_after_quote="quote" in ops))
     return results
 
 
