@@ -668,3 +668,42 @@ def test_compress_ko_never_cuts_a_quotation_to_one_clause(kiwi) -> None:  # noqa
     out = compress_ko("정부는 내년부터 전기버스 보급을 지금의 두 배로 늘릴 것이며, "
                       "충전소는 전국에 만 곳 이상 새로 세울 계획이라고 김 장관이 밝혔다.", 60, kiwi)
     assert out == "정부는 내년부터 전기버스 보급을 지금의 두 배로 늘릴 것이다."
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "bad"),
+    [
+        # a closing relative clause that the main verb follows further on, after another comma
+        ("The carmaker argues that a share sale made last year, which cut its stake to 10%, together with other "
+         "asset sales has ended the old agreement.", 120, "The carmaker argues that a share sale made last year."),
+        # a closing participle phrase inside a dash aside: the main verb comes after the second dash
+        ("The US ban on trade with the country - imposed in 1986 after a series of attacks, including the bombing "
+         "of a jet - was lifted in April.", 100,
+         "The US ban on trade with the country - imposed in 1986 after a series of attacks."),
+    ],
+)
+def test_compress_en_keeps_the_main_verb_after_a_relative_or_a_dash(text: str, limit: int, bad: str) -> None:
+    assert len(bad) <= limit
+    out = compress_en(text, limit)
+    assert out != bad
+    if out is not None:
+        _check_en(out, limit)
+
+
+def test_a_dash_pair_that_opens_with_and_is_part_of_the_subject() -> None:
+    text = ("The theme of children's literature in the actor's career - and his long association with the "
+            "director - are set to continue in his next role.")
+    bad = "The theme of children's literature in the actor's career are set to continue in his next role."
+    assert len(bad) <= 100 and compress_en(text, 100) != bad
+
+
+def test_an_acronym_is_no_subject_of_a_plain_verb() -> None:
+    assert not is_clause_en("The US ban on trade and economic activity with the country.")
+    assert is_clause_en("The Gunners travel to Burnley on Saturday.")
+
+
+def test_a_time_after_a_reduced_relative_stays() -> None:
+    from models.text.compress import en_drops
+
+    text = "The carmaker argues that a share sale made last year, which cut its stake, has ended the agreement."
+    assert not [d for d in en_drops(text) if d.kind == "time"]  # "a share sale made, which ..." is no sentence

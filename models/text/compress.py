@@ -165,7 +165,7 @@ def is_clause_en(text: str) -> bool:
                 and words[i + 1] not in ("who", "which", "whose", "whom") and w not in _EN_FUNCTION
                 and not w.endswith(("ly", "ing")) and j < i
                 and subj not in _EN_NOT_BEFORE_VERB and subj not in _EN_FUNCTION
-                and (raw[j][0].isupper() and j > 0 or subj in ("they", "we", "i", "you")
+                and (raw[j][0].isupper() and not raw[j].isupper() and j > 0 or subj in ("they", "we", "i", "you")
                      or len(subj) > 3 and subj.endswith("s") and not subj.endswith(("ss", "'s")))):
             return True
     return False
@@ -440,7 +440,9 @@ _NEEDS_WHAT_FOLLOWS = re.compile(
 # is the main verb ("he resigned", "was jailed", "has finally resigned")
 _BARE_PARTICIPLE_BEFORE = re.compile(
     r"\b(?!(?:he|she|it|they|we|i|you|who|which|that|is|are|was|were|be|been|being|has|have|had|not|"
-    r"never|also|then|now|just|already|later|subsequently|[a-z]+ly)\s)[\w'’-]+\s+[a-z]{3,}ed\s+$", re.I)
+    r"never|also|then|now|just|already|later|subsequently|[a-z]+ly)\s)[\w'’-]+\s+"
+    r"(?:[a-z]{3,}ed|made|held|built|sold|paid|set|taken|given|won|lost|shown|seen|done|known|found|put|kept|"
+    r"brought|bought|sent|spent|told|written|signed)\s+$", re.I)
 
 
 def _main_verb_before(text: str, end: int) -> bool:
@@ -519,10 +521,13 @@ def en_drops(text: str) -> list[Drop]:
             if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
                     and re.search(r"\bnot\b[^.;]{0,120}$", text[: m.start()])):
                 continue  # "a reflection not of X, but of Y": "not ... but" goes whole or stays
+            if kind in ("trailing", "trailing-participle") and re.search(rf"\s{_DASH}\s", text[: m.start()]):
+                continue  # inside a dash aside ("- imposed in 1986 after ..., including X - was suspended")
             if (kind in ("trailing", "trailing-participle") and m.group().startswith(",")
                     and re.search(rf",\s+{_FINITE_WORD}", m.group()[1:])):
                 continue  # ", following training, has been turned over ...": an aside, then the main verb
             if kind == "time" and (_TIME_NEEDED_AFTER.search(text, 0, m.start())
+                                   or _BARE_PARTICIPLE_BEFORE.search(text, 0, m.start() + 1)
                                    or _PAIRED_DAY_AFTER.match(text, m.end())):
                 continue  # "Wednesday and next Monday", "ready around next Thursday", "180 on Friday, 140 ..."
             if kind == "coordinate" and m.group().startswith(","):
@@ -563,9 +568,10 @@ def en_drops(text: str) -> list[Drop]:
             if kind == "trailing-adjunct" and (
                     _BARE_PARTICIPLE_BEFORE.search(text, 0, m.start() + 1) or not _main_verb_before(text, m.start())):
                 continue  # "the agency created following ...": a reduced relative; or no main verb to keep
-            if (kind == "relative" and re.search(rf",\s+{_FINITE_WORD}", m.group())
+            if (kind == "relative" and any(_FINITE_RE.search(seg) for seg in re.split(r",(?!\d{3})", m.group())[2:])
                     and not (m.group().lstrip(", ").startswith("where") and _STRONG_FINITE.search(text, 0, m.start()))):
                 continue  # "the man, who has not been named, was arrested": the verb is the main one
+                # (also further on: "a sale, which cut its holding, together with asset sales have ...")
                 # (not after a place once the main verb came: "has pleaded ... in court, where a
                 # prosecutor said one of them, a 12-year-old, is pregnant."; but "suggested the
                 # country, which has $200bn in reserves, had plans": "which" may still be mid-clause)
@@ -583,6 +589,8 @@ def en_drops(text: str) -> list[Drop]:
                     continue
             if kind == "relative-mid" and "," in text[: m.start()]:
                 continue  # the last of a run of asides ("Roach, 26, from London, who ..., gave"): the run goes whole
+            if kind == "dash" and re.match(rf"\s+{_DASH}\s+(?:and|or|nor|but|as\s+well\s+as)\b", m.group()):
+                continue  # "Depp's career - and his long association with Burton - are set to": part of the subject
             if kind == "dash-tail" and re.search(rf"\s{_DASH}\s", text[: m.start()]):
                 continue  # the second dash of a pair: the aside is the pair, not the tail
             if kind in ("leading", "leading-phrase"):
