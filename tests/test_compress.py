@@ -638,6 +638,14 @@ def test_a_quotation_is_never_shortened_but_what_is_around_it_may_be() -> None:
         ("The warm reception that has greeted Space Wars: Frontline is a sign that players still want simple "
          "games they can pick up and play.", 60, "The warm reception that has greeted Space Wars."),
         # a time adverbial that a preposition or a number needs
+        # an infinitive's complement, and a time word's time
+        ("Having helped build the early web, she is well placed to take on the new role of chief scientist.", 50,
+         "She is well placed to take."),
+        ("Late on Tuesday the exchange said it would raise its dividend.", 55,
+         "Late the exchange said it would raise its dividend."),
+        # an -ing phrase after "and" that the verb of its clause follows
+        ("The blocking began early so viewers outside the country and trying to watch the clips got a warning "
+         "message instead.", 80, "The blocking began early so viewers outside the country."),
         # "not ... until": the closing phrase says when the negation ends
         ("The striker's contract with the champions does not expire until the end of next season.", 70,
          "The striker's contract with the champions does not expire."),

@@ -408,9 +408,11 @@ _RELATIVE_WORD = re.compile(r"\b(?:who|which|whose|whom|where|when|that)\b")
 # (not "-ed": "the man accused of ...")
 _STRONG_FINITE = re.compile(r"\b(?:" + "|".join(sorted(_EN_FINITE - {"'s", "'re", "be", "am"})) + r")\b")
 # words after which a time adverbial is not optional: one of a pair ("Wednesday and next Monday"), the
-# object of a preposition ("ready around next Thursday") or the time of a number ("180 on Friday")
+# object of a preposition ("ready around next Thursday"), the time of a number ("180 on Friday") or
+# of a time word ("Late on Tuesday, ...")
 _TIME_NEEDED_AFTER = re.compile(
-    r"(?:\b(?:and|or|between|from|to|until|till|around|by|before|after|since|for|at|in|of)|\d[\d,.%]*)\s*$", re.I)
+    r"(?:\b(?:and|or|between|from|to|until|till|around|by|before|after|since|for|at|in|of|late|early|later|"
+    r"earlier)|\d[\d,.%]*)\s*$", re.I)
 # another day soon after a time adverbial: "on Monday and Tuesday", "65 on Thursday, 180 on Friday"
 _PAIRED_DAY_AFTER = re.compile(rf"[^.;!?]{{0,30}}?\b{_DAY}")
 # a determiner and a participle right before "and": the "and" joins modifiers of a noun ("a crushed and
@@ -426,14 +428,16 @@ _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
 # a form of "be" ("is due to open", "is in London"), a perfect participle ("having fought through")
 # an -ing form, whose complement it may be ("co-starring with ...", "living in Leeds"), a verb of
 # motion ("he then went [to ...]"), an adverb that focuses it ("ahead even [when ...]") or a number
-# ("have lost four [of their five]"), or a verb whose complement it is ("concentrate [on ...]")
+# ("have lost four [of their five]"), or a verb whose complement it is ("concentrate [on ...]", an
+# infinitive: "well placed to take [on the role]")
 _NEEDS_WHAT_FOLLOWS = re.compile(
     r"\b(?:the|a|an|this|that|its|his|her|their|our|is|are|was|were|be|been|being|am|"
     rf"having\s+(?:been\s+)?\S+|(?!{_ING_NOUN}\b)(?:[a-z]+-)?[a-z]{{2,}}ing|went|came|go|goes|come|comes|headed|"
     r"even|only|just|not|also|especially|particularly|mainly|mostly|largely|partly|shortly|right|"
     r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"(?:concentrat|focus|rel|depend|insist|comment|agree|deal|cope|carr|consist|result|refer|belong|"
-    r"respond|specialis|specializ|participat|engag|compet|compl|amount|aim)(?:e|es|ed|ing|s|y|ies|ied|t)?)\s+$",
+    r"respond|specialis|specializ|participat|engag|compet|compl|amount|aim)(?:e|es|ed|ing|s|y|ies|ied|t)?|"
+    r"to\s+[a-z]+)\s+$",
     re.I)
 # a participle in "-ed" straight after a noun ("the Department of Homeland Security created"): a
 # reduced relative clause that the phrase completes; after a pronoun, an auxiliary or an adverb it
@@ -521,6 +525,9 @@ def en_drops(text: str) -> list[Drop]:
             if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
                     and re.search(r"\bnot\b[^.;]{0,120}$", text[: m.start()])):
                 continue  # "a reflection not of X, but of Y": "not ... but" goes whole or stays
+            if (kind == "trailing" and re.match(r"\s+and\s+[a-z]{3,}ing\s", m.group())
+                    and _STRONG_FINITE.search(m.group())):
+                continue  # "those outside the US and trying to view the site got a message": the verb follows
             if kind in ("trailing", "trailing-participle") and re.search(rf"\s{_DASH}\s", text[: m.start()]):
                 continue  # inside a dash aside ("- imposed in 1986 after ..., including X - was suspended")
             if (kind in ("trailing", "trailing-participle") and m.group().startswith(",")
