@@ -646,6 +646,9 @@ def test_a_quotation_is_never_shortened_but_what_is_around_it_may_be() -> None:
         # an -ing phrase after "and" that the verb of its clause follows
         ("The blocking began early so viewers outside the country and trying to watch the clips got a warning "
          "message instead.", 80, "The blocking began early so viewers outside the country."),
+        # a leading phrase that runs into the subject, whose aside follows the comma
+        ("In the meantime a billboard, paid for by the local police association, has been put up beside the "
+         "main road.", 80, "Paid for by the local police association, has been put up beside the main road."),
         # "not ... until": the closing phrase says when the negation ends
         ("The striker's contract with the champions does not expire until the end of next season.", 70,
          "The striker's contract with the champions does not expire."),

@@ -423,6 +423,9 @@ _INTENT_BEFORE = re.compile(r"\b(?:would\s+(?:like|love|have)|wanted|wants|hoped
                             r"was\s+due|were\s+due|was\s+expected|were\s+expected)\b")
 # a short comma-separated item with no verb right before ", and": the "and" ends a list
 _LIST_ITEM_BEFORE = re.compile(r",\s+(?:[\w'’.-]+\s+){0,4}[\w'’.-]+$")
+# what opens an aside after a noun, not a clause: a participle or a relative pronoun
+_ASIDE_OPENER = re.compile(r"(?:[a-z]+ed|paid|made|held|built|sold|set|taken|given|known|seen|found|put|kept|"
+                           r"brought|bought|sent|told|written|who|which|whose|whom)\b")
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
 # words after which a closing phrase is not optional: a determiner ("cleared the following day"),
 # a form of "be" ("is due to open", "is in London"), a perfect participle ("having fought through")
@@ -545,6 +548,8 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # the last of a list of verb phrases ("banned him, fined him and ...")
             if kind == "leading-phrase" and re.search(_FINITE_WORD, m.group()):
                 continue
+            if kind == "leading-phrase" and _ASIDE_OPENER.match(text, m.end()):
+                continue  # "In the meantime a billboard, paid for by ..., has been erected": the subject's aside
             if kind == "leading" and _PARTICIPLE_LEAD.match(m.group()) and _AUXILIARY.search(m.group()):
                 continue  # "Giving X power was most popular, while ...": a gerund subject, the main clause
             if kind == "leading" and _APPOSITIVE_REST.match(text, m.end()):
