@@ -452,6 +452,13 @@ _BARE_PARTICIPLE_BEFORE = re.compile(
     r"brought|bought|sent|spent|told|written|signed)\s+$", re.I)
 
 
+def _ends_with(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
+    """``pattern`` (anchored with ``$``) matched at ``end``, looking back at most 100 characters: the
+    patterns read the last words before a drop, and a search from the start of the sentence would
+    try every position."""
+    return pattern.search(text, max(0, end - 100), end)
+
+
 def _main_verb_before(text: str, end: int) -> bool:
     """True when ``text[:end]`` has a main verb: a finite form (past, auxiliary, "-ed") or a verb in
     the present tense before its object (:data:`_PRESENT_VERB`)."""
@@ -514,7 +521,7 @@ def en_drops(text: str) -> list[Drop]:
                     and re.match(r"(?:,|\s+and)\s+(?:[a-z]+-)?[a-z]{2,}ing\s", m.group())
                     and re.search(r"\b(?:[a-z]+-)?[a-z]{2,}ing$", text[: m.start()])):
                 continue  # "scenes of dancing, singing and beating drums": a list of -ing forms
-            if kind == "verb-phrase" and _DETERMINER_WORD_BEFORE.search(text, 0, m.start()):
+            if kind == "verb-phrase" and _ends_with(_DETERMINER_WORD_BEFORE, text, m.start()):
                 continue  # "a crushed and dislocated right foot": two modifiers of one noun, not two verbs
             if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
                     and _INTENT_BEFORE.search(text, 0, m.start())):
@@ -536,12 +543,12 @@ def en_drops(text: str) -> list[Drop]:
             if (kind in ("trailing", "trailing-participle") and m.group().startswith(",")
                     and re.search(rf",\s+{_FINITE_WORD}", m.group()[1:])):
                 continue  # ", following training, has been turned over ...": an aside, then the main verb
-            if kind == "time" and (_TIME_NEEDED_AFTER.search(text, 0, m.start())
-                                   or _BARE_PARTICIPLE_BEFORE.search(text, 0, m.start() + 1)
+            if kind == "time" and (_ends_with(_TIME_NEEDED_AFTER, text, m.start())
+                                   or _ends_with(_BARE_PARTICIPLE_BEFORE, text, m.start() + 1)
                                    or _PAIRED_DAY_AFTER.match(text, m.end())):
                 continue  # "Wednesday and next Monday", "ready around next Thursday", "180 on Friday, 140 ..."
             if kind == "coordinate" and m.group().startswith(","):
-                item = _LIST_ITEM_BEFORE.search(text, 0, m.start())
+                item = _ends_with(_LIST_ITEM_BEFORE, text, m.start())
                 if item and not _FINITE_RE.search(item.group()):
                     continue  # ", memory card slots, and Light Scribe software ...": the last item of a list
             if kind == "verb-phrase" and _VERB_LIST.search(text, 0, m.start()):
@@ -557,7 +564,7 @@ def en_drops(text: str) -> list[Drop]:
             if kind == "attribution" and _OPINION_SPEAKER.search(m.group()):
                 continue  # a side's opinion keeps its speaker
             if kind == "trailing-participle" and (not _main_verb_before(text, m.start())
-                                                  or _BE_BEFORE.search(text, 0, m.start() + 1)):
+                                                  or _ends_with(_BE_BEFORE, text, m.start() + 1)):
                 continue  # "The swell, seen from ..., revealing ...": no main verb to keep; "is having"
             if kind == "trailing-phrase" and (re.search(_FINITE_WORD, m.group("np"))
                                               or not re.search(_FINITE_WORD, text[: m.start()])):
@@ -565,7 +572,7 @@ def en_drops(text: str) -> list[Drop]:
             if kind in ("trailing-phrase", "trailing-adjunct") and re.search(r"\sbut\s", m.group()):
                 continue  # "comment on the allegations but that the lawsuit precludes ...": a clause, not a phrase
             if (kind in ("trailing", "trailing-phrase", "trailing-adjunct") and not m.group().startswith(",")
-                    and _NEEDS_WHAT_FOLLOWS.search(text, 0, m.start() + 1)):
+                    and _ends_with(_NEEDS_WHAT_FOLLOWS, text, m.start() + 1)):
                 continue  # "cleared the following day", "is due to open", "having fought through ..."
             if kind == "trailing-appositive":
                 if not _main_verb_before(text, m.start()):
@@ -578,7 +585,7 @@ def en_drops(text: str) -> list[Drop]:
                     and re.search(r",\s+[^,;]{1,40}$", text[: m.start()])):
                 continue  # "after his song, Like Toy Soldiers, stormed to the top": the aside's verb
             if kind == "trailing-adjunct" and (
-                    _BARE_PARTICIPLE_BEFORE.search(text, 0, m.start() + 1) or not _main_verb_before(text, m.start())):
+                    _ends_with(_BARE_PARTICIPLE_BEFORE, text, m.start() + 1) or not _main_verb_before(text, m.start())):
                 continue  # "the agency created following ...": a reduced relative; or no main verb to keep
             if (kind == "relative" and any(_FINITE_RE.search(seg) for seg in re.split(r",(?!\d{3})", m.group())[2:])
                     and not (m.group().lstrip(", ").startswith("where") and _STRONG_FINITE.search(text, 0, m.start()))):
