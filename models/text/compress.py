@@ -360,7 +360,7 @@ _EN_PATTERNS: list[tuple[str, re.Pattern[str], str, bool]] = [
         r",\s+[a-z]{3,}ed\s+(?:in|by|on|at|to|with|from|for|into|over|under|inside|outside)\s"
         rf"{_NO_COMMA}{{4,}}?(?P<keep>[.!?][\"'’”]?)$"), r"\g<keep>", True),
     # a closing adverbial of little content: "... has become more challenging as a result."
-    ("time", re.compile(
+    ("adverbial", re.compile(
         r"\s+(?:as\s+a\s+result|at\s+the\s+time|in\s+the\s+process|in\s+the\s+past|at\s+the\s+moment|"
         r"in\s+recent\s+(?:years|months|weeks)|so\s+far|for\s+now|in\s+the\s+future)(?=[,.;:!?])"), "", False),
     # "..., it emerged today." / "..., it was revealed last night."
@@ -418,14 +418,24 @@ _PAIRED_DAY_AFTER = re.compile(rf"[^.;!?]{{0,30}}?\b{_DAY}")
 # a determiner and a participle right before "and": the "and" joins modifiers of a noun ("a crushed and
 # dislocated foot")
 _DETERMINER_WORD_BEFORE = re.compile(r"\b(?:a|an|the|his|her|their|its|our|my|your|this|that)\s+[a-z]+(?:ed|en)$", re.I)
+# "not" earlier in the clause: "not ... but" ("a reflection not of X, but of Y")
+_NOT_BEFORE_BUT = re.compile(r"\bnot\b[^.;]{0,120}$")
+# an -ing form right before ", -ing" or "and -ing": a list of them ("dancing, singing and beating")
+_ING_WORD_BEFORE = re.compile(r"\b(?:[a-z]+-)?[a-z]{2,}ing$")
+# a capitalised word right before a colon: a title's ("Star Wars: Battlefront")
+_CAPITALISED_BEFORE = re.compile(r"\b[A-Z][\w'’-]*$")
+# a short item between commas right before ", -ed ...": an aside whose verb that is
+_SHORT_ITEM_BEFORE = re.compile(r",\s+[^,;]{1,40}$")
 # a wish or a plan: what follows "but" says whether it happened ("would love to comment but ...")
 _INTENT_BEFORE = re.compile(r"\b(?:would\s+(?:like|love|have)|wanted|wants|hoped|hopes|intended|planned|plans|"
                             r"was\s+due|were\s+due|was\s+expected|were\s+expected)\b")
 # a short comma-separated item with no verb right before ", and": the "and" ends a list
 _LIST_ITEM_BEFORE = re.compile(r",\s+(?:[\w'’.-]+\s+){0,4}[\w'’.-]+$")
+# past participles that do not end in "-ed"
+_IRREGULAR_PARTICIPLE = (r"(?:made|held|built|sold|paid|set|taken|given|won|lost|shown|seen|done|known|found|"
+                         r"put|kept|brought|bought|sent|spent|told|written|signed)")
 # what opens an aside after a noun, not a clause: a participle or a relative pronoun
-_ASIDE_OPENER = re.compile(r"(?:[a-z]+ed|paid|made|held|built|sold|set|taken|given|known|seen|found|put|kept|"
-                           r"brought|bought|sent|told|written|who|which|whose|whom)\b")
+_ASIDE_OPENER = re.compile(rf"(?:[a-z]+ed|{_IRREGULAR_PARTICIPLE}|who|which|whose|whom)\b")
 _BE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am)\s+$", re.I)
 # words after which a closing phrase is not optional: a determiner ("cleared the following day"),
 # a form of "be" ("is due to open", "is in London"), a perfect participle ("having fought through")
@@ -448,15 +458,14 @@ _NEEDS_WHAT_FOLLOWS = re.compile(
 _BARE_PARTICIPLE_BEFORE = re.compile(
     r"\b(?!(?:he|she|it|they|we|i|you|who|which|that|is|are|was|were|be|been|being|has|have|had|not|"
     r"never|also|then|now|just|already|later|subsequently|[a-z]+ly)\s)[\w'’-]+\s+"
-    r"(?:[a-z]{3,}ed|made|held|built|sold|paid|set|taken|given|won|lost|shown|seen|done|known|found|put|kept|"
-    r"brought|bought|sent|spent|told|written|signed)\s+$", re.I)
+    rf"(?:[a-z]{{3,}}ed|{_IRREGULAR_PARTICIPLE})\s+$", re.I)
 
 
 def _ends_with(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
-    """``pattern`` (anchored with ``$``) matched at ``end``, looking back at most 100 characters: the
-    patterns read the last words before a drop, and a search from the start of the sentence would
-    try every position."""
-    return pattern.search(text, max(0, end - 100), end)
+    """``pattern`` (anchored with ``$``) matched at ``end``, looking back at most 200 characters (the
+    longest pattern, :data:`_NOT_BEFORE_BUT`, reaches 124): the patterns read the last words before a
+    drop, and a search from the start of the sentence would try every position."""
+    return pattern.search(text, max(0, end - 200), end)
 
 
 def _main_verb_before(text: str, end: int) -> bool:
@@ -519,22 +528,21 @@ def en_drops(text: str) -> list[Drop]:
                 continue  # inside a quotation: a shortened quote would misquote (the whole quote may go)
             if (kind in ("trailing", "trailing-participle")
                     and re.match(r"(?:,|\s+and)\s+(?:[a-z]+-)?[a-z]{2,}ing\s", m.group())
-                    and re.search(r"\b(?:[a-z]+-)?[a-z]{2,}ing$", text[: m.start()])):
+                    and _ends_with(_ING_WORD_BEFORE, text, m.start())):
                 continue  # "scenes of dancing, singing and beating drums": a list of -ing forms
             if kind == "verb-phrase" and _ends_with(_DETERMINER_WORD_BEFORE, text, m.start()):
                 continue  # "a crushed and dislocated right foot": two modifiers of one noun, not two verbs
-            if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
-                    and _INTENT_BEFORE.search(text, 0, m.start())):
-                continue  # "would love to comment but the lawsuit precludes him": the "but" undoes the wish
+            if kind == "coordinate" and re.match(r",?\s+but\b", m.group()) and (
+                    _INTENT_BEFORE.search(text, 0, m.start()) or _ends_with(_NOT_BEFORE_BUT, text, m.start())):
+                # "would love to comment but the lawsuit precludes him": the "but" undoes the wish;
+                # "a reflection not of X, but of Y": "not ... but" goes whole or stays
+                continue
             if kind == "coordinate" and m.group()[:1] in ":;" and (
-                    not _FINITE_RE.search(m.group()) or re.search(r"\b[A-Z][\w'’-]*$", text[: m.start()])):
+                    not _FINITE_RE.search(m.group()) or _ends_with(_CAPITALISED_BEFORE, text, m.start())):
                 continue  # "Halloween: Resurrection and ...", "Star Wars: Battlefront is ...": a title's colon
             if (kind in ("trailing", "trailing-phrase") and re.match(r",?\s+until\b", m.group())
                     and re.search(r"\b(?:not|never|no)\b|n[’']t\b", text[: m.start()])):
                 continue  # "does not expire until the end of next season": "not ... until" says when
-            if (kind == "coordinate" and re.match(r",?\s+but\b", m.group())
-                    and re.search(r"\bnot\b[^.;]{0,120}$", text[: m.start()])):
-                continue  # "a reflection not of X, but of Y": "not ... but" goes whole or stays
             if (kind == "trailing" and re.match(r"\s+and\s+[a-z]{3,}ing\s", m.group())
                     and _STRONG_FINITE.search(m.group())):
                 continue  # "those outside the US and trying to view the site got a message": the verb follows
@@ -543,7 +551,7 @@ def en_drops(text: str) -> list[Drop]:
             if (kind in ("trailing", "trailing-participle") and m.group().startswith(",")
                     and re.search(rf",\s+{_FINITE_WORD}", m.group()[1:])):
                 continue  # ", following training, has been turned over ...": an aside, then the main verb
-            if kind == "time" and (_ends_with(_TIME_NEEDED_AFTER, text, m.start())
+            if kind in ("time", "adverbial") and (_ends_with(_TIME_NEEDED_AFTER, text, m.start())
                                    or _ends_with(_BARE_PARTICIPLE_BEFORE, text, m.start() + 1)
                                    or _PAIRED_DAY_AFTER.match(text, m.end())):
                 continue  # "Wednesday and next Monday", "ready around next Thursday", "180 on Friday, 140 ..."
@@ -582,7 +590,7 @@ def en_drops(text: str) -> list[Drop]:
                 if verb and (relative is None or relative.start() > verb.start()):
                     continue  # ", the company would aim to ...": a clause, not an appositive
             if (kind == "trailing-participle" and m.group().startswith(",")
-                    and re.search(r",\s+[^,;]{1,40}$", text[: m.start()])):
+                    and _ends_with(_SHORT_ITEM_BEFORE, text, m.start())):
                 continue  # "after his song, Like Toy Soldiers, stormed to the top": the aside's verb
             if kind == "trailing-adjunct" and (
                     _ends_with(_BARE_PARTICIPLE_BEFORE, text, m.start() + 1) or not _main_verb_before(text, m.start())):
