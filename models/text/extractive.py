@@ -219,7 +219,7 @@ def sentence_features(
         centrality={g: textrank(graph_matrix[g](), damping) for g in graphs},
         title_sim=title_sim,
         positions=np.asarray(positions[:n], dtype=np.float64),
-        lengths=np.array([len(t) for t in docs[:n]], dtype=np.float64),
+        lengths=terms.lengths[:n].copy(),  # content tokens of the candidates (the title row left out)
         quoted=quoted,
     )
 
