@@ -34,15 +34,17 @@ def _ready(base: str) -> bool:
         return False
 
 
-def start_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
-    """Start ``python -m service serve`` and wait until /readyz says ready; returns the process
-    and the base URL. Its log goes to a file (``proc.log_path``), removed by :func:`stop_server`."""
+def start_server(extra_env: dict[str, str] | None = None, workers: int = 1,
+                 python: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``python -m service serve`` (``python``: another interpreter, such as a venv's, instead
+    of this one) and wait until /readyz says ready; returns the process and the base URL. Its log
+    goes to a file (``proc.log_path``), removed by :func:`stop_server`."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     # the server's logs go to a file: a pipe nobody reads fills up and blocks the workers
     log = tempfile.NamedTemporaryFile(prefix="summarizer-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
+        [python or sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -1,0 +1,76 @@
+"""The locks: requirements*.txt are what pip-compile makes of the requirements*.in files, every
+package pinned with the reason it is there, the core lock hashed and a subset of the full one."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCKS = ("requirements-core.txt", "requirements.txt", "requirements-dev.txt")
+
+
+def _entries(name: str) -> dict[str, str]:
+    """``package -> its whole entry`` (the pin, its hashes and its ``# via`` lines) of one lock."""
+    entries: dict[str, str] = {}
+    current = None
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[\w.-]+\])?==", line)
+        if m:
+            current = re.sub(r"[-_.]+", "-", m[1].lower()) + (m[2] or "")
+            entries[current] = ""
+        elif line and not line.startswith((" ", "#")):
+            pytest.fail(f"{name}: a line that is no pin: {line!r}")
+        if current:
+            entries[current] += line + "\n"
+    return entries
+
+
+def _version(entry: str) -> str:
+    return entry.split("==", 1)[1].split()[0]
+
+
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_package_pinned_with_its_reason(lock: str) -> None:
+    entries = _entries(lock)
+    assert len(entries) > 40
+    for name, entry in entries.items():
+        assert re.fullmatch(r"[0-9][0-9A-Za-z.+!]*", _version(entry)), entry
+        assert "# via" in entry, f"{lock}: {name} has no '# via' line"
+
+
+def test_core_lock_is_hashed_and_nested_in_the_others() -> None:
+    core, full, dev = (_entries(lock) for lock in LOCKS)
+    for name, entry in core.items():
+        assert "--hash=sha256:" in entry, f"requirements-core.txt: {name} has no hash"
+    for small, big, big_name in ((core, full, "requirements.txt"), (full, dev, "requirements-dev.txt")):
+        for name, entry in small.items():
+            assert name in big, f"{name} missing from {big_name}"
+            assert _version(big[name]) == _version(entry), f"{name} pinned differently in {big_name}"
+    assert set(core) < set(full) < set(dev)
+
+
+def test_lock_holds_what_the_runtime_imports() -> None:
+    core, full = _entries("requirements-core.txt"), _entries("requirements.txt")
+    # jusText (trafilatura's fallback) imports lxml.html.clean: the extra that brings it is pinned
+    assert "lxml-html-clean" in core and "# via lxml" in core["lxml-html-clean"]
+    assert "-r requirements-core.in" in core["lxml"]
+    # ... and pinned as jusText spells it too, so pip < 23.3 installs the hashed lock (pin_extras.py)
+    assert _version(core["lxml[html_clean]"]) == _version(core["lxml"])
+    assert core["lxml[html_clean]"].count("--hash") == core["lxml"].count("--hash")
+    # the CPU build of torch, never the CUDA one with its nvidia-* packages
+    assert _version(full["torch"]) == "2.13.0+cpu"
+    assert not [name for name in full if name.startswith("nvidia-")]
+    assert not {"torch", "transformers", "ctranslate2"} & set(core)
+
+
+@pytest.mark.timeout(900)
+def test_locks_in_sync_with_their_in_files() -> None:
+    """Recompiling in a scratch folder (keeping the pins) gives the committed locks byte for byte, so
+    a hand edit, or an .in edit that was not compiled, fails here."""
+    done = subprocess.run(["bash", "scripts/refresh-lock.sh", "--check"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=880)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    assert "locks in sync" in done.stdout
