@@ -25,7 +25,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
   CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('SUMMARIZER_PORT', '8000'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
 CMD ["python", "-m", "service", "serve"]
 
-# --- the extractive venv (requirements-core.txt), installed by the same script CI runs ----------------
+# --- the extractive venv (requirements-core.txt, the hashed lock), installed by the same script CI runs ---
+# (setup.sh installs the lock only, --no-deps, then runs pip check)
 FROM python:3.11-slim AS build-core
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -41,7 +42,7 @@ RUN bash scripts/setup.sh --core && \
 # --- the complete venv (requirements.txt) and, with MODEL_PRESET, the models --------------------------
 FROM build-core AS build-models
 ARG MODEL_PRESET=""
-# CPU-only torch: the pinned torch==2.13.0 resolves to 2.13.0+cpu from this index, not the CUDA build
+# CPU-only torch: the lock pins torch==2.13.0+cpu, which this index serves (PyPI has only CUDA builds)
 ARG PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV SUMMARIZER_MODELS_DIR=/models
 COPY requirements.txt ./

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: install with test tools, lint, then run the whole suite.
+# The test command: install the dev lock (runtime + test tools) into .venv, lint, then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
@@ -21,7 +21,8 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 .venv/bin/ruff check .
 bash scripts/lint-deploy.sh
 .venv/bin/bandit -q -r models service -ll   # medium and high severity fail the build
-# Known vulnerabilities in the installed packages. Where the vulnerability service cannot be
-# reached (these machines see only package indexes), packages are listed as skipped, not passed.
-.venv/bin/pip-audit -l --progress-spinner off || { echo "pip-audit found vulnerable packages" >&2; exit 1; }
+# Known vulnerabilities: tests/test_supply_chain.py runs pip-audit and reports the packages it could
+# not check as "not audited" (a skip), never as passed. The locks' own checks (in sync with the .in
+# files; installed cold from the core lock into a new venv, then served from) are tests/test_lock.py
+# and tests/test_slim.py.
 .venv/bin/python -m pytest -p tests.system_tests "$@"
