@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
@@ -30,6 +30,7 @@ from .text.extractive import (
     sentence_features,
     sentence_scores,
 )
+from .text.normalize import Normalized, normalize_text
 from .text.sentences import (
     GIANT_TOKEN,
     SUPPORTED_LANGS,
@@ -110,16 +111,32 @@ class TranslationResult:
     title: str | None = None
 
 
-def page_text(text: str, html: str | None, timer: Timer) -> tuple[str, str | None]:
-    """The text to work on and the page's title: ``text`` itself, or the article extracted from
-    ``html`` (a timed ``extract`` stage; raises InputRejected for a page with no article)."""
-    if html is None:
-        return text, None
-    from .text.page import extract_page
+def page_text(text: str, html: str | None, timer: Timer) -> tuple[Normalized, str | None]:
+    """The text to work on, normalized (:mod:`models.text.normalize`, a timed ``normalize``
+    stage), and the page's title: ``text`` itself, or the article extracted from ``html`` (a timed
+    ``extract`` stage; raises InputRejected for a page with no article). For ``html`` the
+    normalized article is the text the result returns, so its map back is not needed."""
+    title = None
+    if html is not None:
+        from .text.page import extract_page
 
-    with timer.stage("extract"):
-        page = extract_page(html)
-    return page.text, page.title
+        with timer.stage("extract"):
+            page = extract_page(html)
+        text, title = page.text, page.title
+    with timer.stage("normalize"):
+        norm = normalize_text(text)
+        if html is not None:
+            norm = Normalized(norm.text, norm.text)
+        title = normalize_text(title).text if title else title
+    return norm, title
+
+
+def to_original(sentence: Sentence, norm: Normalized) -> Sentence:
+    """``sentence`` (offsets into the normalized text) as the slice of the text as sent."""
+    if norm.identity:
+        return sentence.bare()
+    start, end = norm.span(sentence.start, sentence.end)
+    return replace(sentence, text=norm.original[start:end], start=start, end=end, morphs=None)
 
 
 @dataclass(slots=True)
@@ -337,9 +354,9 @@ class Engine:
     def summarize(self, req: SummarizeRequest) -> SummaryResult:
         """Bullets for one article; raises the errors in :mod:`models.errors`."""
         timer = Timer()
-        text, page_title = page_text(req.text, req.html, timer)
+        norm, page_title = page_text(req.text, req.html, timer)
         with timer.stage("detect"):
-            lang, detection = self.resolve_lang(text, req.source_lang)
+            lang, detection = self.resolve_lang(norm.text, req.source_lang)
         target = req.target_lang or lang
         if target not in SUPPORTED_LANGS:
             raise UnsupportedLanguage(
@@ -355,13 +372,14 @@ class Engine:
         # (and any other model's announcement, made by the guard before it knew, released)
         used = [m for m in (translator, self.summarizers.get(lang) if method == "abstractive" else None) if m]
         with calls(used):
-            return self._summarize_text(req, text, page_title, lang, detection, target, translator, method, timer)
+            return self._summarize_text(req, norm, page_title, lang, detection, target, translator, method, timer)
 
     def _summarize_text(
-        self, req: SummarizeRequest, text: str, page_title: str | None, lang: str, detection: Detection | None,
-        target: str, translator: Translator | None, method: str, timer: Timer,
+        self, req: SummarizeRequest, norm: Normalized, page_title: str | None, lang: str,
+        detection: Detection | None, target: str, translator: Translator | None, method: str, timer: Timer,
     ) -> SummaryResult:
         """The rest of :meth:`summarize`, once the languages and the models are known."""
+        text = norm.text
         field_name = "html" if req.html is not None else "text"
         with timer.stage("split"):
             # the extractive path only ever ranks the first MAX_RANKED_SENTENCES candidates, so it
@@ -374,7 +392,8 @@ class Engine:
         sentences = chrome.sentences
         # ranking: a page's headline line; in a plain article extract() reads its leading
         # headline lines (subheads too) as the title itself
-        title = req.title or page_title or (chrome.title if chrome.page else None)
+        title = (normalize_text(req.title).text if req.title else None) or page_title or (
+            chrome.title if chrome.page else None)
         if not sentences:
             raise InputRejected(
                 f"the {field_name} has no sentences to summarize (only page chrome: bylines, "
@@ -434,7 +453,8 @@ class Engine:
             bullets = fitted
         return SummaryResult(
             # the morphemes served this request; a cached or serialized result does not carry them
-            bullets=[Bullet(b.text, [s.bare() for s in b.sources]) for b in bullets],
+            # the sources as slices of the text as sent (for html: of the extracted article)
+            bullets=[Bullet(b.text, [to_original(s, norm) for s in b.sources]) for b in bullets],
             source_lang=lang,
             target_lang=target,
             method=method,
@@ -454,7 +474,8 @@ class Engine:
         and paragraph breaks."""
         timer = Timer()
         source = html
-        text, title = page_text(text, html, timer)
+        norm, title = page_text(text, html, timer)
+        text = norm.text
         with timer.stage("detect"):
             lang, detection = self.resolve_lang(text, source_lang)
         if target_lang not in SUPPORTED_LANGS:
@@ -487,7 +508,7 @@ class Engine:
             source_lang=lang,
             target_lang=target_lang,
             model=translator.model_id,
-            sentences=list(zip(sentences, outputs)),
+            sentences=[(to_original(s, norm), out) for s, out in zip(sentences, outputs)],
             timings_ms=timer.timings_ms,
             detected=detection,
             source_text=text if source is not None else None,
