@@ -74,8 +74,11 @@ def _request(row: Any, target_lang: str | None, max_bullets: int, style: str = "
     text, html = row.get("text"), row.get("html")
     if (text is None) == (html is None):
         raise ValueError("row must have exactly one of 'text' and 'html'")
-    if not isinstance(text if html is None else html, str) or not (text or html).strip():
-        raise ValueError(f"row has no non-empty '{'text' if html is None else 'html'}'")
+    name, value = ("text", text) if html is None else ("html", html)
+    if not isinstance(value, str):
+        raise ValueError(f"row's '{name}' must be a string (got {type(value).__name__})")
+    if not value.strip():
+        raise ValueError(f"row has no non-empty '{name}'")
     title = row.get("title")
     return SummarizeRequest(
         text=text or "",

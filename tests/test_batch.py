@@ -149,3 +149,21 @@ def test_batch_style_per_run_and_per_row(engine: Engine, tmp_path: Path, ko_arti
     assert all(is_nominal_ko(b, engine.splitter.kiwi) for b in rows["run-style"]["bullets"])
     assert rows["run-style"]["bullets"] != rows["row-style"]["bullets"]
     assert [f["line"] for f in report.failed] == [3] and "style" in report.failed[0]["error"]
+
+
+def test_batch_reports_falsy_and_wrong_typed_rows(engine: Engine, tmp_path: Path, en_article: str) -> None:
+    """Each such row is a reported, skipped row; the rows after it are still summarized ("text": ""
+    stopped the whole job with an AttributeError, and every rerun at the same row)."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    bad = [{"id": "empty", "text": ""}, {"id": "empty-html", "html": ""}, {"id": "number", "text": 5},
+           {"id": "list", "html": ["<p>x</p>"]}, {"id": "null", "text": None}, {"id": "false", "text": False},
+           {"id": "object", "text": {"a": 1}}]
+    rows = [*bad, {"id": "after", "text": en_article}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = run_batch(engine, src, out, progress=False)
+    assert report.done == 1 and len(report.failed) == len(bad)
+    assert {f["id"] for f in report.failed} == {r["id"] for r in bad}
+    errors = {f["id"]: f["error"] for f in report.failed}
+    assert "non-empty 'text'" in errors["empty"] and "non-empty 'html'" in errors["empty-html"]
+    assert "must be a string (got int)" in errors["number"] and "(got list)" in errors["list"]
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["after"]
