@@ -226,7 +226,7 @@ class Engine:
     def warm_up(self) -> None:
         """One call through every stage, so the first request pays no first-call costs."""
         self.splitter.warm_up()
-        self.detector.detect("정부는 새 정책을 발표했다. The plan starts next year.")
+        self.detector.warm_up()
         # the first page extraction imports trafilatura, lxml and ftfy: about 3 s
         page_text("", "<html><body><article><p>" + _WARM_UP["en"] + "</p></article></body></html>", Timer())
         for lang in self.summarizers:
