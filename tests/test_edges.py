@@ -74,3 +74,46 @@ def test_article_wrapped_in_nav_still_summarized(client) -> None:  # noqa: ANN00
     r = client.post("/v1/summarize", json={"html": f"<html><body><nav>{body}</nav></body></html>",
                                            "source_lang": "en"})
     assert r.status_code == 200, r.get_json()
+
+
+RECEIPTS_EN = [
+    "Supermarkets to stop printing receipts by default from July",
+    "Customers can still ask for a printed copy at the till",
+    "By Jane Doe, Business reporter",
+    "The country's three largest supermarket chains will stop printing paper receipts by default from July, "
+    "the industry association said on Monday.",
+    "Shoppers will instead receive a receipt in the chains' mobile apps, and a printed copy only when they ask "
+    "for one at the checkout.",
+    "The association said the change would save about 1,500 tonnes of thermal paper a year, most of which "
+    "cannot be recycled.",
+    "Consumer groups welcomed the move but said older customers without smartphones must not be left out.",
+]
+RECEIPTS_KO = [
+    "대형마트 3사, 7월부터 종이 영수증 기본 발급 중단",
+    "\"원하면 출력 가능\"…모바일 영수증으로 전환",
+    "김하늘 기자 입력 2026.05.12 10:30",
+    "이마트와 롯데마트, 홈플러스 등 대형마트 3사가 7월부터 종이 영수증을 기본으로 발급하지 않기로 했다고 12일 밝혔다.",
+    "고객은 앞으로 각 사의 모바일 앱으로 전자 영수증을 받게 되며, 계산대에서 요청할 때만 종이 영수증을 받을 수 있다.",
+    "업계는 이번 조치로 재활용이 어려운 감열지 사용을 연간 약 1천500t 줄일 수 있을 것으로 내다봤다.",
+    "소비자단체는 환영하면서도 스마트폰이 없는 고령층이 불편을 겪지 않도록 해야 한다고 지적했다.",
+]
+MENU = {"en": ["Skip to main content", "Daily Herald", "News", "Business", "Sport", "Opinion", "Business > Retail"],
+        "ko": ["본문 바로가기", "한빛일보", "정치", "경제", "사회", "국제", "경제 > 유통"]}
+
+
+@pytest.mark.parametrize(("lines", "lang"), [(RECEIPTS_EN, "en"), (RECEIPTS_KO, "ko")], ids=["en", "ko"])
+def test_headline_is_the_title_when_a_deck_follows(client, lines: list[str], lang: str) -> None:  # noqa: ANN001
+    for page in (lines, MENU[lang] + lines):
+        body = client.post("/v1/summarize", json={"text": "\n".join(page)}).get_json()
+        assert body["title"] == lines[0], body.get("title")
+        assert all(lines[1] not in b["text"] and lines[2] not in b["text"] for b in body["bullets"])
+
+
+@pytest.mark.parametrize(("lines", "sep"), [(RECEIPTS_EN, "\n"), (RECEIPTS_KO, "\n\n")], ids=["en", "ko"])
+def test_an_article_pasted_twice_gives_the_bullets_of_one(client, lines: list[str], sep: str) -> None:  # noqa: ANN001
+    once = "\n".join(lines)
+    single = client.post("/v1/summarize", json={"text": once}).get_json()
+    double = client.post("/v1/summarize", json={"text": once + sep + once}).get_json()
+    assert "bullets" in double, double
+    assert [b["text"] for b in double["bullets"]] == [b["text"] for b in single["bullets"]]
+    assert all(s["end"] <= len(once) for b in double["bullets"] for s in b["sources"])  # from the first copy

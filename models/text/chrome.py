@@ -158,6 +158,9 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("byline", r"^\W*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z0-9 ]{1,15}\s*[\])】])?\s*"
                    r"(?:[가-힣A-Za-z0-9]{1,12}\s+)?[가-힣]{2,4}\s*(?:기자|특파원|객원기자|통신원|리포터|"
                    r"선임기자|전문기자|기상캐스터|앵커)(?:\s*[=·,]?\s*\S*@\S*|\s*=)?\W*$", 8),
+        # the byline and the time stamp on one line: "김하늘 기자 입력 2026.05.12 10:30 수정 ..."
+        ("byline", r"^\W*[가-힣]{2,4}\s*(?:기자|특파원|객원기자|선임기자|전문기자)\s*[|·,]?\s*"
+                   r"(?:입력|수정|승인|등록|기사\s*입력|업데이트)\s*:?\s*\d{4}[./-].{0,60}$", 14),
         ("byline", r"[가-힣]{2,4}\s*(?:기자|특파원)\s*[\w.+-]+@", 10),
         ("byline", r"^\W*(?:글|사진|영상|편집|정리|취재|그래픽)\s*[=:·]?\s*[가-힣]{2,4}"
                    r"(?:\s*(?:기자|PD|작가))?\W*$", 6),
@@ -284,6 +287,8 @@ _COMMENT_AGE = re.compile(r"^\d{1,2}(?:[smhdwy]|mo)$|"
 # A standfirst (dek): a short paragraph between the headline and the byline, the editor's summary
 # rather than the article.
 DEK_WORDS = 40
+DOUBLE_PASTE_RUN = 3  # prose lines repeated in order ...
+DOUBLE_PASTE_SHARE = 0.8  # ... making up this share of the prose: the article pasted twice
 # the lines around a headline a standfirst follows, when a share bar (a prompt) comes after it
 _HEAD = frozenset({"title", "byline", "dateline", "reading-time", "standfirst", "repeated"})
 _BY_ALONE = re.compile(r"^(?:(?:written|posted|reported|words|story|text)\s+)?by:?$|^(?:author|writer):?$", re.I)
@@ -344,6 +349,38 @@ def _headline_above_byline(line: str, lang: str) -> bool:
     return _headline(line, lang)
 
 
+def _pasted_twice(lines: Sequence[str], lang: str) -> set[int]:
+    """The first copy of the article where the text is an article pasted twice: runs of
+    DOUBLE_PASTE_RUN or more prose lines that come again later in the same order, holding (both
+    copies together) at least DOUBLE_PASTE_SHARE of the text's prose lines. A block printed twice
+    on a page (a caption, a pull quote, a news site's AI summary box above and below the headline)
+    is a small part of the page's prose and stays "repeated", every copy of it."""
+    earlier: dict[str, int] = {}
+    prev: list[int | None] = []
+    for i, line in enumerate(lines):
+        key = line.casefold()
+        prev.append(earlier.get(key))
+        earlier.setdefault(key, i)
+    originals: set[int] = set()
+    copies = 0
+    i = 0
+    while i < len(lines):
+        start = prev[i]
+        if start is None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and prev[j + 1] is not None and prev[j + 1] == start + (j + 1 - i):
+            j += 1
+        prose = sum(_is_prose(lines[k], lang) for k in range(i, j + 1))
+        if prose >= DOUBLE_PASTE_RUN:
+            originals.update(range(start, start + j + 1 - i))
+            copies += prose
+        i = j + 1
+    total = sum(_is_prose(line, lang) for line in lines)
+    return originals if total and 2 * copies >= DOUBLE_PASTE_SHARE * total else set()
+
+
 def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
     """Every non-blank line of ``text`` as ``(start, end, reason)``: reason is None for a line
     that may hold article text, else why it is chrome (``"title"`` for the headline)."""
@@ -353,8 +390,9 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
     # lines printed twice (a caption under the photo and in the gallery, a pull quote, a menu
     # header and footer): page furniture, every copy of it
     counts = Counter(line.casefold() for line in lines if len(line) >= 12)
+    originals = _pasted_twice(lines, lang)
     for i, line in enumerate(lines):
-        if reasons[i] is None and counts.get(line.casefold(), 0) >= 2:
+        if reasons[i] is None and counts.get(line.casefold(), 0) >= 2 and i not in originals:
             reasons[i] = "repeated"
     # "Written By" on a line of its own, the author's name on the next
     for i in range(len(lines) - 1):
@@ -384,7 +422,13 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
             if reasons[i] in (None, "menu", "repeated") and _headline_above_byline(lines[i], lang) \
                     and reasons[i + 1] in ("byline", "dateline", "reading-time") \
                     and any(r is None and _is_prose(x, lang) for x, r in zip(lines[i + 2:], reasons[i + 2:])):
-                reasons[i] = "title"
+                # headline, deck, byline: the deck (standfirst) sits right above the byline and
+                # the headline above it, when that line is shaped like a headline too
+                if i > 0 and reasons[i - 1] in (None, "menu", "repeated") \
+                        and _headline_above_byline(lines[i - 1], lang):
+                    reasons[i - 1], reasons[i] = "title", "standfirst"
+                else:
+                    reasons[i] = "title"
                 break
     # prose lines from each line to the end: a standfirst is never the article's last prose
     prose_after = [0] * (len(lines) + 1)

@@ -172,8 +172,18 @@ class LanguageDetector:
         return self._weighed(sample, hangul, latin)
 
     def _screen_latin(self, sample: str) -> None:
-        """Raise when Latin-only ``sample`` is surely a language other than English."""
-        values = self._latin.compute_language_confidence_values(sample[:1500])
+        """Raise when Latin-only ``sample`` is surely a language other than English. lingua reads its
+        longest lines (1,500 characters of them): the article's paragraphs, not the language picker,
+        menus or foreign-language spam links a pasted page opens with."""
+        lines = sorted((line.strip() for line in sample.splitlines()), key=len, reverse=True)
+        picked: list[str] = []
+        size = 0
+        for line in lines:
+            if size >= 1500 or not line:
+                break
+            picked.append(line[:1500 - size])
+            size += len(picked[-1])
+        values = self._latin.compute_language_confidence_values("\n".join(picked))
         top, english = values[0], next((v.value for v in values if v.language == self._english), 0.0)
         if top.language != self._english and top.value >= OTHER_LATIN_CONFIDENCE and english < 0.05:
             name = top.language.name.title()
