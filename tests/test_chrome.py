@@ -321,3 +321,32 @@ def test_caption_above_its_credit_line(caption: str, credit: str, lang: str) -> 
     reasons = _reasons(text, lang)
     assert reasons[caption] == "caption"
     assert all(reasons[line] is None for line in prose)
+
+
+@pytest.mark.parametrize("line", [
+    "더불어민주당 후보 김민석(왼쪽부터) 전 국무총리, 박영희 의원이 13일 국회에서 열린 토론회에 자리하고 있다.",
+    "농민 유튜버 김모 씨가 15일 경남 하동군 화개장터 입구에서 녹차를 들고 라이브를 하고 있다.",
+    "시민들이 지난 3일 서울 광화문광장에서 우산을 쓴 채 걸어가고 있다.",
+    "한덕수 총리(가운데)가 회의에 참석하고 있다.",
+])
+def test_korean_caption_shapes(line: str) -> None:
+    assert line_chrome(line, "ko") == "caption"
+
+
+@pytest.mark.parametrize("line", [
+    "사용 중이신 인터넷 익스플로러(Internet Explorer)에서는 일부 기능 사용에 제한이 발생할 수 있습니다.",
+    "원활한 서비스 이용을 위해 최신 브라우저로 업데이트해 주세요.",
+])
+def test_korean_browser_notices(line: str) -> None:
+    assert line_chrome(line, "ko") == "prompt"
+
+
+@pytest.mark.parametrize("line", [
+    # article sentences close to the caption shapes: what happened, or a topic in 은/는
+    "경찰은 15일 현장에서 정확한 사고 원인을 조사하고 있다.",
+    "시민단체가 15일 시청 앞에서 기자회견을 열고 대책 마련을 촉구했다.",
+    "정부는 새 브라우저 보안 기준을 내년부터 적용한다고 밝혔다.",
+    "왼쪽 날개가 부러진 채 발견된 독수리는 보호소로 옮겨졌다.",
+])
+def test_korean_article_sentences_near_those_shapes_stay(line: str) -> None:
+    assert line_chrome(line, "ko") is None

@@ -136,3 +136,42 @@ def test_control_characters_are_removed() -> None:
 
 def test_public_limits_are_the_documented_ones() -> None:
     assert page_mod.MAX_HTML_BYTES == 4_000_000 and page_mod.MAX_ELEMENTS == 10_000
+
+
+def test_article_drawn_by_script_is_read_from_json_ld() -> None:
+    """A page whose article a script draws from data it carries: the markup holds only a shell, and
+    the text is in the JSON-LD it publishes for search engines (articleBody), here with HTML in it."""
+    import json as _json
+
+    paragraphs = ["The city council approved a new budget for its schools on Monday after a long debate.",
+                  "The plan adds 300 teachers over three years and repairs forty old buildings.",
+                  "Parents' groups welcomed the vote but warned that the money may not be enough."]
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "name": "Council"},
+        {"@type": ["NewsArticle"], "headline": "Council approves school budget",
+         "articleBody": "".join(f"<p>{p}</p>" for p in paragraphs)}]}
+    html = ("<html><head><title>Council approves school budget</title>"
+            f"<script type='application/ld+json'>{_json.dumps(ld)}</script></head>"
+            "<body><div id='app'></div><script>render(window.__DATA__)</script></body></html>")
+    page = extract_page(html)
+    assert all(p in page.text for p in paragraphs)  # trafilatura's own fallback reads it, flattened
+    # a short article in a shell full of menus: trafilatura reads the menus (more text than the
+    # article), which hold no line of prose; the JSON-LD article is read instead
+    short = paragraphs[:2]
+    ld["@graph"][1]["articleBody"] = "".join(f"<p>{p}</p>" for p in short)
+    menus = "".join(f"<div class='m'><a href='/s{i}'>Section number {i}</a></div>" for i in range(30))
+    html = html.replace("<div id='app'></div>", f"<div id='app'>{menus}</div>").replace(
+        html[html.index("{"):html.index("</script>")], _json.dumps(ld))
+    assert extract_page(html).text.split("\n\n") == short
+
+
+def test_json_ld_is_only_a_last_resort() -> None:
+    """Where trafilatura finds the article, a JSON-LD articleBody (here a different text) is not read."""
+    import json as _json
+
+    body = "".join(f"<p>{'The council approved the budget after a long debate on Monday evening. ' * 3}</p>"
+                   for _ in range(4))
+    ld = {"@type": "NewsArticle", "articleBody": "Something else entirely. " * 40}
+    html = (f"<html><head><script type='application/ld+json'>{_json.dumps(ld)}</script></head>"
+            f"<body><article>{body}</article></body></html>")
+    assert "Something else" not in extract_page(html).text

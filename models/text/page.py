@@ -22,6 +22,7 @@ Bounds, all checked before trafilatura runs:
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass
 
@@ -107,6 +108,49 @@ def _trafilatura_text(tree, favor_precision: bool) -> str:  # noqa: ANN001
     return (getattr(doc, "text", None) or "") if doc is not None else ""
 
 
+# schema.org types whose articleBody is a page's article (JSON-LD, the structured data news sites
+# publish for search engines)
+_ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle",
+                            "BackgroundNewsArticle", "OpinionNewsArticle", "ReviewNewsArticle",
+                            "BlogPosting", "Report", "TechArticle", "ScholarlyArticle"})
+
+
+def _json_ld_body(tree) -> str:  # noqa: ANN001
+    """The longest ``articleBody`` of an article in the page's JSON-LD, as plain text ("" if none).
+
+    The last resort where trafilatura finds (almost) nothing, or nothing but labels and menu items:
+    a page that draws its article with a script from data it carries still publishes the text for
+    search engines this way (trafilatura's own fallback reads it too, but flattened into one line,
+    and not where the page's menus already gave it 200 characters)."""
+    best = ""
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text_content())
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                kinds = item.get("@type")
+                kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+                body = item.get("articleBody")
+                if kinds & _ARTICLE_TYPES and isinstance(body, str) and len(body) > len(best):
+                    best = body
+                stack.extend(v for v in item.values() if isinstance(v, list | dict))
+    if "<" in best:  # some sites put the article's HTML there
+        parsed = _parse(best)
+        best = "\n\n".join(t.strip() for t in parsed.xpath("//text()") if t.strip()) if parsed is not None else ""
+    return best.strip()
+
+
+def _has_prose(text: str) -> bool:
+    """True where a line of ``text`` has PROSE_WORDS words or more: not only menu items and labels."""
+    return any(len(line.split()) >= PROSE_WORDS for line in text.splitlines())
+
+
 def _fix_mojibake(text: str) -> str:
     """UTF-8 that a crawler decoded as Latin-1 or cp1252 ("â€™" for "’") decoded right, by ftfy;
     text without such sequences is returned unchanged."""
@@ -148,6 +192,7 @@ def extract_page(html: str, max_bytes: int = MAX_HTML_BYTES) -> Page:
     tree = _parse(_CONTROL.sub("", html))
     if tree is None:
         raise InputRejected("the html has no article text", {"field": "html"})
+    structured = _json_ld_body(tree)  # before thinning drops the scripts
     n = _count(tree)
     if n > MAX_ELEMENTS:
         _thin(tree)
@@ -157,7 +202,7 @@ def extract_page(html: str, max_bytes: int = MAX_HTML_BYTES) -> Page:
                 f"the html has {n} elements after removing navigation and inline markup; at most "
                 f"{MAX_ELEMENTS} are read", {"field": "html", "limit_elements": MAX_ELEMENTS},
             )
-    if not _has_content(tree):
+    if not _has_content(tree) and not structured:
         raise InputRejected("the html has no article text (only navigation)",
                             {"field": "html"})
     title = _title(tree)
@@ -168,6 +213,8 @@ def extract_page(html: str, max_bytes: int = MAX_HTML_BYTES) -> Page:
     text = _trafilatura_text(tree, favor_precision=True)
     if len(text) < MIN_PRECISE_CHARS:
         text = _trafilatura_text(spare, favor_precision=False)
+    if structured and (len(text) < MIN_PRECISE_CHARS or not _has_prose(text)):
+        text = structured
     text = _BLANK_LINES.sub("\n\n", _CONTROL.sub("", _fix_mojibake(text))).strip()
     if not re.search(r"[^\W\d_]", text):
         raise InputRejected("the html has no article text", {"field": "html"})
