@@ -350,3 +350,13 @@ def test_korean_browser_notices(line: str) -> None:
 ])
 def test_korean_article_sentences_near_those_shapes_stay(line: str) -> None:
     assert line_chrome(line, "ko") is None
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ("[MUSIC PLAYING] Welcome back to the show, today we test five budget blenders.", "transcript"),
+    ("JANE DOE: Thank you. [APPLAUSE] It is good to be here.", "transcript"),
+    ("(CNN) A North Pacific gray whale has earned a spot in the record books.", None),  # an agency tag
+    ("The band's [sic] music played on as the crowd left.", None),
+])
+def test_transcript_stage_directions(line: str, reason: str | None) -> None:
+    assert line_chrome(line, "en") == reason

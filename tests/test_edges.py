@@ -124,21 +124,27 @@ def test_korean_channel_page_with_long_menu_and_ticker(engine) -> None:  # noqa:
     article, the tip line, copyright and a browser notice (written for this project)."""
     from models import SummarizeRequest
 
-    sections = ["본문 바로가기", "한빛TV", "뉴스", "정치", "경제", "사회", "전국", "국제", "과학", "문화", "스포츠",
-                "연예", "날씨", "랭킹", "영상", "오피니언", "이슈", "팩트체크", "생방송", "편성표", "다시보기"]
-    ticker = ["[속보] 한은, 기준금리 3.25%로 동결", "서울 아침 영하 5도…내일 전국 곳곳 눈", "국회, 내년도 예산안 본회의 통과",
-              "[단독] 검찰, 전직 장관 소환 조사 방침", "프로야구 FA 시장 개막…최대어는 누구", "해외직구 급증에 소비자 피해도 늘어"]
+    sections = ["본문 바로가기", "한빛TV", "뉴스", "정치", "경제", "사회", "전국", "국제", "과학", "문화",
+                "스포츠", "연예", "날씨", "랭킹", "영상", "오피니언", "이슈", "팩트체크", "생방송", "편성표",
+                "다시보기"]
+    ticker = ["[속보] 한은, 기준금리 3.25%로 동결", "서울 아침 영하 5도…내일 전국 곳곳 눈",
+              "국회, 내년도 예산안 본회의 통과", "[단독] 검찰, 전직 장관 소환 조사 방침",
+              "프로야구 FA 시장 개막…최대어는 누구", "해외직구 급증에 소비자 피해도 늘어"]
     body = ["정부가 내년부터 전국 모든 초등학교에 늘봄학교를 전면 도입하기로 했다.",
             "교육부는 12일 이런 내용을 담은 '늘봄학교 추진 방안'을 발표했다.",
-            "이에 따라 초등학교 1학년 학생은 희망하면 누구나 오후 8시까지 학교에 머물며 다양한 프로그램에 참여할 수 있다.",
+            "이에 따라 초등학교 1학년 학생은 희망하면 누구나 오후 8시까지 학교에 머물며 "
+            "다양한 프로그램에 참여할 수 있다.",
             "교육부는 필요한 인력 확보를 위해 교사 업무를 덜어줄 전담 인력 2천여 명을 새로 채용할 계획이다.",
             "다만 교원단체들은 현장 준비가 충분하지 않다며 속도 조절이 필요하다고 지적했다."]
-    page = "\n".join([*sections * 7, "늘봄학교 내년 전면 도입…초1은 누구나 오후 8시까지", "이하늘 기자 입력 2026.12.12 10:30",
-                      *ticker[:3], *body, "이하늘 기자 sky@hanbit.example",
-                      "※ '당신의 제보가 뉴스가 됩니다' 한빛TV는 여러분의 소중한 제보를 기다립니다.",
-                      "[저작권자(c) 한빛TV 무단전재, 재배포 및 AI 데이터 활용 금지]", "많이 본 뉴스", *ticker,
-                      "사용 중이신 인터넷 익스플로러(Internet Explorer)에서는 일부 기능 사용에 제한이 발생할 수 있습니다."])
+    headline = "늘봄학교 내년 전면 도입…초1은 누구나 오후 8시까지"
+    page = "\n".join([
+        *sections * 7, headline, "이하늘 기자 입력 2026.12.12 10:30", *ticker[:3], *body,
+        "이하늘 기자 sky@hanbit.example",
+        "※ '당신의 제보가 뉴스가 됩니다' 한빛TV는 여러분의 소중한 제보를 기다립니다.",
+        "[저작권자(c) 한빛TV 무단전재, 재배포 및 AI 데이터 활용 금지]", "많이 본 뉴스", *ticker,
+        "사용 중이신 인터넷 익스플로러(Internet Explorer)에서는 일부 기능 사용에 제한이 발생할 수 있습니다.",
+    ])
     result = engine.summarize(SummarizeRequest(text=page))
-    assert result.title == "늘봄학교 내년 전면 도입…초1은 누구나 오후 8시까지"
+    assert result.title == headline
     assert len(result.bullets) == 3 and result.bullets[0].text == body[0]
     assert all(any(s.text in line for line in body) for b in result.bullets for s in b.sources)

@@ -118,6 +118,9 @@ LINE_RULES: dict[str, list[Rule]] = {
         ("prompt", r"^(?:skip to\b|story continues\b|continue reading\b|order reprints\b|scroll down\b|"
                    r"click (?:here )?to (?:play|watch|see|view)\b|(?:watch|play) the video\b)", 8),
         ("legal", r"^a version of this (?:article|story) (?:appears|appeared) in print\b", 60),
+        # a video's transcript, with its stage directions: "[MUSIC PLAYING] Welcome back to ..."
+        ("transcript", r"\[(?-i:MUSIC(?: PLAYING)?|APPLAUSE|LAUGHTER|LAUGHS|INAUDIBLE|CROSSTALK|SOUNDBITE|SOUND BITE|"
+                       r"COMMERCIAL BREAK|(?:BEGIN|END) VIDEO(?: CLIP| TAPE)?|NATURAL SOUND|CHEERING|BLEEP)\]", 200),
         # an author's bio line closing the article: "Jane Doe covers transportation for the Harbor Times."
         ("byline", r"^(?-i:[A-Z][\w.'’-]+)(?:\s+(?-i:[A-Z][\w.'’-]+)){1,3}\s+(?:covers|writes about|reports on|"
                    r"is (?:a|an|the) (?:[\w-]+\s+){0,3}(?:reporter|correspondent|writer|editor|columnist|journalist))"
