@@ -69,8 +69,10 @@ def test_concurrent_calls_are_batched_and_each_gets_its_own_result(marian: Seq2S
 def test_batcher_respects_max_batch_size_and_errors(marian: Seq2SeqModel) -> None:
     recorder = _Recorder(marian)
     batcher = BatchingModel(recorder, max_batch_size=2, max_wait_ms=5)  # type: ignore[arg-type]
-    out = batcher.generate(["하나.", "둘.", "셋."])  # one caller with more than a batch still works
-    assert len(out) == 3
+    texts = ["하나.", "둘.", "셋.", "넷.", "다섯."]
+    out = batcher.generate(texts)  # one caller with more than a batch: served in batches of at most 2
+    assert recorder.sizes and max(recorder.sizes) <= 2 and sum(recorder.sizes) == len(texts)
+    assert len(out) == len(texts) and all(isinstance(o, str) for o in out)
     assert batcher.generate([]) == []
 
     class Broken:

@@ -77,14 +77,19 @@ class BatchingModel:
             self._cond.notify()
 
     def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+        """Outputs for ``texts``, generated in batches shared with other callers; a caller with more
+        than ``max_batch_size`` texts is queued in pieces of at most that many, so no batch, one
+        caller's included, is ever larger (the bound is what keeps a batch's memory in check)."""
         if not texts:
             return []
-        pending = _Pending(list(texts), self.inner.clamp(settings))
+        clamped = self.inner.clamp(settings)
+        size = self.max_batch_size
+        pieces = [_Pending(list(texts[i : i + size]), clamped) for i in range(0, len(texts), size)]
         with self._cond:
-            self._queue.append(pending)
+            self._queue.extend(pieces)
             self._cond.notify()
         release(self)  # this request's announcement, if any, is used: it is queued now
-        return pending.future.result()
+        return [out for p in pieces for out in p.future.result()]
 
     def _take_batch(self) -> list[_Pending]:
         """Block until a batch is due; return the requests that share the first one's settings."""
