@@ -280,10 +280,16 @@ def test_batch_job_rows_with_html(engine: Engine, tmp_path: Path) -> None:
     assert report.done == 2 and [f["id"] for f in report.failed] == ["both"]
     results = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     page = results["page"]
-    assert page["title"] and all(
-        page["text"][s["start"]:s["end"]] in page["text"] for spans in page["sources"] for s in spans
-    )
-    assert "text" not in results["pasted"] and results["pasted"]["title"] == KO_PASTED.split("\n")[0]
+    assert page["title"] and len(page["sources"]) == len(page["bullets"]) == 3
+    # every source span slices the row's extracted text to exactly one sentence of the article's body
+    # (each paragraph of EN_BODY and KO_BODY is one sentence)
+    for spans in page["sources"]:
+        assert spans and all(page["text"][s["start"]:s["end"]] in EN_BODY for s in spans), spans
+    pasted = results["pasted"]
+    assert "text" not in pasted and pasted["title"] == KO_PASTED.split("\n")[0]
+    # for text rows the spans slice the text as sent
+    for spans in pasted["sources"]:
+        assert spans and all(KO_PASTED[s["start"]:s["end"]] in KO_BODY for s in spans), spans
 
 
 # --- the web page -----------------------------------------------------------------------------
