@@ -15,8 +15,11 @@ A sentence over the length limit loses the parts a reader does not need, never i
 
 Every candidate (any combination of those drops) that fits the limit is checked before it is
 returned: English by :func:`is_clause_en`, Korean by re-analysing it (:func:`is_sentence_ko`).
-The longest candidate that passes wins; when none does the result is ``None`` and the caller
-takes its next sentence. Nothing here ever appends "…" or cuts inside a clause.
+Which passing candidate wins: in English the one with the fewest truncations (a whole clause or
+a final phrase gone, which loses content), then the longest, then the fewest drops; in Korean one
+that dropped the reporting frame (the reported clause over "...라고 밝혔다"), then the longest,
+then the fewest drops. When none passes the result is ``None`` and the caller takes its next
+sentence. Nothing here ever appends "…" or cuts inside a clause.
 """
 from __future__ import annotations
 
@@ -690,7 +693,8 @@ def _close_quotes(cand: str, source_open: bool) -> str:
 
 
 def compress_en(text: str, limit: int) -> str | None:
-    """The longest grammatical compression of an English sentence within ``limit`` characters.
+    """A grammatical compression of an English sentence within ``limit`` characters: the one with the
+    fewest truncations, then the longest.
 
     Returns the sentence itself when it fits, None when no combination of drops both fits and
     passes :func:`is_clause_en` (after :func:`_close_quotes` repairs a quote a drop unbalanced).
@@ -1217,7 +1221,8 @@ def ko_candidates(sent: KoSentence) -> list[tuple[list[Word], tuple[str, ...]]]:
 def compress_ko(
     text: str, limit: int, kiwi: Kiwi, morphs: Sequence[MorphLike] | None = None
 ) -> str | None:
-    """The longest grammatical compression of a Korean sentence within ``limit`` characters.
+    """A grammatical compression of a Korean sentence within ``limit`` characters: one that drops the
+    reporting frame first, then the longest, then the one with the fewest drops.
 
     ``morphs`` is kiwipiepy's analysis of ``text`` when the caller has it (analysed otherwise).
     Returns the sentence itself when it fits, None when nothing fits and re-analyses as one
