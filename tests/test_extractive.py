@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from models.pipeline import DEFAULT_WEIGHTS
 from models.text.extractive import (
     MAX_RANKED_SENTENCES,
     VOCAB_BLOCK,
@@ -78,7 +80,13 @@ def test_position_prior_is_the_named_decay() -> None:
     assert np.allclose(prior, [1.0, math.exp(-1), math.exp(-2)])
 
 
-def test_rank_prefers_central_and_early_and_avoids_repeats() -> None:
+# the weights production ranks with (models.pipeline.DEFAULT_WEIGHTS: TextRank's word-overlap graph,
+# the cross-validated mix), not RankWeights()'s defaults, which no request uses
+PRODUCTION = pytest.mark.parametrize("lang", sorted(DEFAULT_WEIGHTS))
+
+
+@PRODUCTION
+def test_rank_prefers_central_and_early_and_avoids_repeats(lang: str) -> None:
     tokens = [
         ["bus", "electric", "city", "launch"],       # 0 lead, central
         ["bus", "electric", "city", "launch"],       # 1 duplicate of the lead
@@ -86,9 +94,11 @@ def test_rank_prefers_central_and_early_and_avoids_repeats() -> None:
         ["weather", "sunny", "weekend"],             # 3 off-topic
         ["city", "electric", "cost", "bus", "budget"],  # 4
     ]
-    chosen = rank_sentences(tokens, list(range(5)), 3)
-    assert chosen[0] == 0
-    assert 1 not in chosen  # redundancy penalty
+    chosen = rank_sentences(tokens, list(range(5)), 3, weights=DEFAULT_WEIGHTS[lang])
+    # English weighs a lead prior: the lead first; Korean none (its references spread through the
+    # article): the most central sentence first, the one sharing words with three others
+    assert chosen[0] == (0 if lang == "en" else 4)
+    assert not {0, 1} <= set(chosen)  # a near-duplicate of a pick is never taken (RankWeights.duplicate)
     assert 3 not in chosen  # not central, not early
 
 
@@ -100,15 +110,16 @@ def test_best_first_is_by_score_not_by_position() -> None:
     assert pick_best_first(scores, sim, 1, RankWeights()) == [2]
 
 
-def test_without_the_position_prior_a_central_late_sentence_wins() -> None:
+@PRODUCTION
+def test_without_the_position_prior_a_central_late_sentence_wins(lang: str) -> None:
     tokens = [
         ["weather", "sunny"],
         ["ferry", "strike", "port", "union"],
         ["strike", "union", "wage", "ferry"],
         ["strike", "port", "ferry", "wage", "union"],
     ]
-    no_prior = RankWeights(position=0.0, short_penalty=0.0)
-    lead_heavy = RankWeights(position=10.0, centrality=1.0, short_penalty=0.0)
+    no_prior = replace(DEFAULT_WEIGHTS[lang], position=0.0, short_penalty=0.0)
+    lead_heavy = replace(DEFAULT_WEIGHTS[lang], position=10.0, centrality=1.0, short_penalty=0.0)
     assert rank_sentences(tokens, list(range(4)), 1, weights=no_prior) == [3]
     assert rank_sentences(tokens, list(range(4)), 1, weights=lead_heavy) == [0]
 
@@ -118,7 +129,7 @@ def test_ranking_is_bounded_to_the_window() -> None:
     tokens = [["plan", f"w{i % 50}"] for i in range(n)]
     f = sentence_features(tokens, list(range(n)))
     assert f.n == MAX_RANKED_SENTENCES and f.sim.shape == (MAX_RANKED_SENTENCES,) * 2
-    chosen = rank_sentences(tokens, list(range(n)), 5)
+    chosen = rank_sentences(tokens, list(range(n)), 5, weights=DEFAULT_WEIGHTS["en"])
     assert len(chosen) == 5 and max(chosen) < MAX_RANKED_SENTENCES
 
 
