@@ -56,7 +56,7 @@ def kiwi_floor(texts: list[str], repeat: int = 3) -> float:
     """Korean articles per second of one kiwipiepy analysis each, one thread (best of ``repeat``)."""
     from kiwipiepy import Kiwi
 
-    kiwi = Kiwi(load_multi_dict=False)  # as the service builds it
+    kiwi = Kiwi(load_multi_dict=False, num_workers=0)  # as the service builds it (models/text/sentences.py)
     kiwi.split_into_sents(texts[0], return_tokens=True)
     best = float("inf")
     for _ in range(repeat):
@@ -154,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
          "goal": f">= {TARGETS['en_http']}", "met": en8["ratio"] >= TARGETS["en_http"]},
         {"target": "Korean at 8 clients / (kiwipiepy floor x CPUs)", "value": round(ko8["ratio"], 3),
          "goal": f">= {TARGETS['ko_kiwi']}", "met": ko8["ratio"] >= TARGETS["ko_kiwi"]},
+        # the memory goal is for the default 2 workers; another count is reported, never marked met
         {"target": f"server PSS, master + {args.workers} workers (MB)", "value": round(mem["pss_mb"]),
-         "goal": f"<= {TARGETS['pss_mb']:.0f}", "met": mem["pss_mb"] <= TARGETS["pss_mb"] or args.workers != 2},
+         "goal": f"<= {TARGETS['pss_mb']:.0f}" + ("" if args.workers == 2 else " (set for 2 workers: not judged)"),
+         "met": mem["pss_mb"] <= TARGETS["pss_mb"] if args.workers == 2 else None},
     ]
     print(f"kiwipiepy floor: {kiwi_per_cpu:.1f} Korean articles/s per CPU (split_into_sents with tokens; "
           f"{kiwi_first:.1f} before the server, {kiwi_last:.1f} after)\n")
@@ -170,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
           f"RSS {mem['rss_mb']:.0f} MB summed over {mem['processes']} processes")
     print("\ntargets:")
     for t in report["targets"]:
-        print(f"  {t['target']} = {t['value']} (goal {t['goal']}) {'met' if t['met'] else 'NOT MET'}")
+        verdict = "not judged" if t["met"] is None else "met" if t["met"] else "NOT MET"
+        print(f"  {t['target']} = {t['value']} (goal {t['goal']}) {verdict}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
