@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import statistics
 import sys
 from pathlib import Path
 
-from bench.tune import Harness, cross_validate, load_scorer
+from bench.tune import FOLDS, Harness, cross_validate, fold_of, load_scorer
 
 FILES = ("dev.jsonl", "dev_cnndm.jsonl", "dev_bbc.jsonl")
-FOLDS = 5
 ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
@@ -38,10 +36,9 @@ def _preds(path: Path) -> dict[str, list[str]]:
     return {r["id"]: r["bullets"] for r in _rows(path)}
 
 
-def _folds(rows: list[dict], folds: int = FOLDS, seed: int = 0) -> list[list[dict]]:
-    idx = list(range(len(rows)))
-    random.Random(seed).shuffle(idx)
-    return [[rows[i] for n, i in enumerate(idx) if n % folds == f] for f in range(folds)]
+def _folds(rows: list[dict], folds: int = FOLDS) -> list[list[dict]]:
+    """``rows`` by cross-validation fold: bench.tune's own assignment (a hash of each id)."""
+    return [[r for r in rows if fold_of(r["id"], folds) == f] for f in range(folds)]
 
 
 def _spread(values: list[float]) -> str:

@@ -2,8 +2,9 @@
 
     python -m bench.tune --eval ../shared/eval [--folds 5] [--lang en|ko]
 
-Every article is split, filtered and analysed once through the pipeline's own steps
-(``Engine.ranking_features``); each weight setting on a small grid then only re-scores, picks
+Every article is normalized, split, stripped of page chrome and analysed once through the
+pipeline's own steps (``normalize_text``, ``Engine.article_sentences``, ``Engine.ranking_features``:
+what a request runs); each weight setting on a small grid then only re-scores, picks
 (``pick_best_first``) and shapes bullets (``Engine.extractive_bullets``), and is scored with the
 functions of the project's scorer (``score.py`` beside the data: the same ROUGE scorers and the
 same ``picked`` rule), beside Lead-3 computed once per article.
@@ -11,16 +12,19 @@ same ``picked`` rule), beside Lead-3 computed once per article.
 k-fold cross-validation: for each fold the setting with the best *smoothed* objective on the
 other folds (its own objective averaged with its grid neighbours', so a plateau beats a lone
 peak) is chosen and scored on the held-out fold; the table reports the held-out mean and the
-spread (min..max) across folds for each data set. The data is read where it lies and never
-copied into the repository.
+spread (min..max) across folds for each data set. An article's fold comes from a hash of its id
+(:func:`fold_of`), so ``bench.quality`` reports the shipped weights over the very same folds.
+``--verify`` first checks that the bullets scored here under the shipped weights are the service's
+own (``Engine.summarize``) on every article, and stops if one differs. The data is read where it
+lies and never copied into the repository.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import itertools
 import json
-import random
 import statistics
 import sys
 import time
@@ -32,9 +36,10 @@ from types import ModuleType
 
 from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 
-from models import Engine
+from models import Engine, SummarizeRequest
 from models.pipeline import DEFAULT_WEIGHTS, SPARE_CANDIDATES
 from models.text.extractive import GRAPHS, RankWeights, pick_best_first, sentence_scores
+from models.text.normalize import normalize_text
 
 # The data sets, by language. CNN/DM = the English rows of dev.jsonl plus dev_cnndm.jsonl (both
 # CNN/DailyMail with highlights); BBC = dev_bbc.jsonl (extractive references).
@@ -60,6 +65,15 @@ GRID = {
         "redundancy": [0.3, 0.7],
     },
 }
+
+
+FOLDS = 5
+
+
+def fold_of(article_id: str, folds: int = FOLDS) -> int:
+    """The cross-validation fold of an article, from a hash of its id: the same in bench.tune and
+    bench.quality, whatever files or order the rows come in."""
+    return int(hashlib.sha1(str(article_id).encode("utf-8")).hexdigest(), 16) % folds
 
 
 def load_scorer(path: Path) -> ModuleType:
@@ -105,8 +119,9 @@ class Harness:
         self._ref_cache: dict[str, list[Counter]] = {}
         self._pick_cache: dict[str, list[str]] = {}
         for name, row in read_rows(eval_dir, lang):
-            sents = self.engine.splitter.split(row["text"], lang)
-            cands, feats = self.engine.ranking_features(sents, lang, row.get("title"), GRAPHS)
+            text = normalize_text(row["text"]).text
+            chrome, title = self.engine.article_sentences(text, lang, row.get("title"))
+            cands, feats = self.engine.ranking_features(chrome.sentences, lang, title, GRAPHS)
             art = Article(row, name, cands, feats)
             art.ref_tokens = self.rouge._tokenizer.tokenize(row["reference"])
             art.lead3 = self.metrics(row, self.score.lead3_sentences(row), art.ref_tokens)
@@ -162,6 +177,28 @@ class Harness:
             art.cache[order] = self.metrics(art.row, [b.text for b in bullets], art.ref_tokens)
         art.by_weights[w] = art.cache[order]
         return art.cache[order]
+
+    def bullets(self, art: Article, w: RankWeights) -> list[str]:
+        """The bullets this harness scores for ``art`` under ``w``."""
+        if art.features is None:
+            return []
+        f = art.features
+        order = pick_best_first(sentence_scores(f, w), f.sim, self.k + SPARE_CANDIDATES, w)
+        return [b.text for b in self.engine.extractive_bullets([art.cands[i] for i in order], self.lang, self.k)]
+
+    def verify(self) -> list[str]:
+        """Ids of the articles whose bullets here (shipped weights) differ from the service's own."""
+        differ = []
+        for art in self.articles:
+            req = SummarizeRequest(text=art.row["text"], title=art.row.get("title"), source_lang=self.lang,
+                                   method="extractive", max_bullets=self.k)
+            try:
+                served = [b.text for b in self.engine.summarize(req).bullets]
+            except Exception:  # noqa: BLE001 - a refused article serves no bullets
+                served = []
+            if served != self.bullets(art, DEFAULT_WEIGHTS[self.lang]):
+                differ.append(str(art.row["id"]))
+        return differ
 
     def summary(self, arts: Iterable[Article], w: RankWeights | None) -> dict[str, dict[str, float]]:
         """Per data set: mean R1/R2/RL, picked share, and the same for Lead-3, and deltas."""
@@ -221,18 +258,16 @@ def neighbours(lang: str, w: RankWeights, points: dict[tuple, RankWeights]) -> l
     return out
 
 
-def cross_validate(h: Harness, folds: int, seed: int = 0) -> dict:
+def cross_validate(h: Harness, folds: int = FOLDS) -> dict:
     names = list(GRID[h.lang])
     base = DEFAULT_WEIGHTS[h.lang]
     pts = grid_points(h.lang, base)
     points = {tuple(getattr(w, n) for n in names): w for w in pts}
-    idx = list(range(len(h.articles)))
-    random.Random(seed).shuffle(idx)
-    fold_of = {i: n % folds for n, i in enumerate(idx)}
+    fold = [fold_of(a.row["id"], folds) for a in h.articles]
     results = []
     for f in range(folds):
-        train = [a for i, a in enumerate(h.articles) if fold_of[i] != f]
-        test = [a for i, a in enumerate(h.articles) if fold_of[i] == f]
+        train = [a for i, a in enumerate(h.articles) if fold[i] != f]
+        test = [a for i, a in enumerate(h.articles) if fold[i] == f]
         raw = {key: objective(h.lang, h.summary(train, w)) for key, w in points.items()}
         smooth = {}
         for key, w in points.items():
@@ -280,14 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--eval", required=True, help="the folder with score.py and the dev sets")
     ap.add_argument("--lang", choices=["en", "ko", "both"], default="both")
-    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument("--out", default="artifacts/tune", help="folder for the JSON report")
+    ap.add_argument("--verify", action="store_true", help="first check the harness's bullets are the service's")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for lang in (["en", "ko"] if args.lang == "both" else [args.lang]):
         t0 = time.perf_counter()
         h = Harness(Path(args.eval), lang)
+        if args.verify:
+            differ = h.verify()
+            print(f"[{lang}] bullets scored here vs the service's: {len(h.articles) - len(differ)} of "
+                  f"{len(h.articles)} the same" + (f"; differ: {', '.join(differ[:10])}" if differ else ""))
+            if differ:
+                return 1
         cv = cross_validate(h, args.folds)
         print_report(lang, cv)
         print(f"  ({len(h.articles)} articles, {time.perf_counter() - t0:.0f} s)")

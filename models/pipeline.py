@@ -21,7 +21,7 @@ from .text.bullets import (
     shape_bullets,
     strip_leading_tag,
 )
-from .text.chrome import strip_chrome
+from .text.chrome import ChromeResult, strip_chrome
 from .text.extractive import (
     MAX_RANKED_SENTENCES,
     RankWeights,
@@ -254,6 +254,24 @@ class Engine:
             raise _missing_translation(src, tgt)
         return translator
 
+    def article_sentences(
+        self, text: str, lang: str, title: str | None = None, method: str = "extractive", timer: Timer | None = None,
+    ) -> tuple[ChromeResult, str | None]:
+        """The article's sentences in ``text`` (already normalized) and the title ranking reads:
+        split (a bounded prefix for the extractive path, which only ever ranks the first
+        MAX_RANKED_SENTENCES candidates; all of it for the abstractive path's chunks), page chrome
+        dropped (menus, prompts, captions, bylines), and ``title``, else a page's headline line (in
+        a plain article :meth:`extract` reads its leading headline lines as the title itself).
+        The one path both a request and ``bench.tune`` take."""
+        timer = timer or Timer()
+        with timer.stage("split"):
+            limit = None if method == "abstractive" else EXTRACTIVE_SPLIT_LIMIT
+            sentences = self.splitter.split(text, lang, max_sentences=limit)
+        with timer.stage("chrome"):
+            chrome = strip_chrome(text, sentences, lang)
+        title = normalize_text(title).text if title else None
+        return chrome, title or (chrome.title if chrome.page else None)
+
     def candidates(self, sentences: Sequence[Sentence], lang: str) -> list[Sentence]:
         """Sentences that may become bullets: no bylines, captions, credits or headlines, and no
         "sentence" that is one unbroken run of 200+ characters (no word is that long)."""
@@ -381,19 +399,9 @@ class Engine:
         """The rest of :meth:`summarize`, once the languages and the models are known."""
         text = norm.text
         field_name = "html" if req.html is not None else "text"
-        with timer.stage("split"):
-            # the extractive path only ever ranks the first MAX_RANKED_SENTENCES candidates, so it
-            # reads a bounded prefix; the abstractive path reads everything (map-reduce chunks)
-            limit = None if method == "abstractive" else EXTRACTIVE_SPLIT_LIMIT
-            sentences = self.splitter.split(text, lang, max_sentences=limit)
-        with timer.stage("chrome"):
-            # page chrome (menus, prompts, captions, bylines) goes; a headline line is the title
-            chrome = strip_chrome(text, sentences, lang)
+        given = (normalize_text(req.title).text if req.title else None) or page_title
+        chrome, title = self.article_sentences(text, lang, given, method, timer)
         sentences = chrome.sentences
-        # ranking: a page's headline line; in a plain article extract() reads its leading
-        # headline lines (subheads too) as the title itself
-        title = (normalize_text(req.title).text if req.title else None) or page_title or (
-            chrome.title if chrome.page else None)
         if not sentences:
             raise InputRejected(
                 f"the {field_name} has no sentences to summarize (only page chrome: bylines, "
