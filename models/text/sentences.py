@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import unicodedata
+import warnings
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -428,8 +429,13 @@ class SentenceSplitter:
         from kiwipiepy import Kiwi
 
         # num_workers=0: no thread pool. Kiwi is built in the gunicorn master and its pool's threads do
-        # not survive fork: each worker aborted at exit joining them (std::system_error, SIGABRT)
-        self._kiwi = ForkSafeKiwi(Kiwi(load_multi_dict=False, num_workers=0))
+        # not survive fork: each worker aborted at exit joining them (std::system_error, SIGABRT).
+        # Since kiwipiepy 0.21, 0 means one thread and no pool (its docs; -1, the default, is a pool
+        # of every core) and it warns that the meaning changed: the warning is for code that wanted
+        # the old meaning, so it is silenced here (tests/test_kiwi_threads.py counts the threads)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="behavior of `num_workers=0`", category=DeprecationWarning)
+            self._kiwi = ForkSafeKiwi(Kiwi(load_multi_dict=False, num_workers=0))
         self._english = english or english_spans
 
     def with_english(self, english: EnglishSegmenter) -> SentenceSplitter:
