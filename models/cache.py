@@ -112,7 +112,7 @@ class RedisCache:
             self.health.failed(err)
             return None
         self.health.ok()
-        return value.decode("utf-8") if value is not None else None
+        return value.decode("utf-8") if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str) -> None:
         import redis

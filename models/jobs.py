@@ -94,7 +94,7 @@ def _request(row: Any, target_lang: str | None, max_bullets: int, style: str = "
 def _style(value: Any) -> Style:
     if value not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)} (got {value!r})")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def summarize_row(
@@ -179,9 +179,9 @@ def run_batch(
                 result = fut.result()
             except (SummarizerError, ValueError, TypeError) as err:
                 message = getattr(err, "message", str(err))
-                rid = row.get("id") if isinstance(row, dict) else None
-                report.failed.append({"line": lineno, "id": rid, "error": message})
-                bar.write(f"line {lineno} (id {rid}): skipped: {message}", file=log)
+                row_id = row.get("id") if isinstance(row, dict) else None
+                report.failed.append({"line": lineno, "id": row_id, "error": message})
+                bar.write(f"line {lineno} (id {row_id}): skipped: {message}", file=log)
             else:
                 with lock:  # a kill can cut only the last line,, repaired on resume
                     out.write((json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -293,6 +293,7 @@ class Engine:
         if not cands:
             return [], None
         tokens = self.splitter.tokens(cands, lang)  # Korean: the splitter's morphemes, not a second analysis
+        title_tokens: list[str] | None
         if title:
             title_tokens = self.splitter.tokens([title], lang)[0]
         else:
@@ -362,7 +363,7 @@ class Engine:
             short = fit_bullet(bullet.text, source, src_limit, "sentence", kiwi) if src_limit >= 20 else None
             if short is not None and len(short) < len(bullet.text):
                 shorter[i] = short
-        if shorter:
+        if shorter and translator is not None:  # (only a translator's bullets get shortened)
             for i, text in zip(shorter, translator.translate(list(shorter.values()))):
                 fitted[i] = fit_bullet(text, target, limit, style, kiwi)
         return [Bullet(text, bullet.sources) for text, bullet in zip(fitted, bullets) if text is not None]

@@ -19,6 +19,7 @@ if [ "${SUMMARIZER_SKIP_SYSTEM_TESTS:-}" != "1" ] && ! missing=$(bash scripts/sy
 fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 .venv/bin/ruff check .
+.venv/bin/mypy   # models/ and service/, as pyproject.toml's [tool.mypy] says
 bash scripts/lint-deploy.sh
 .venv/bin/bandit -q -r models service -ll   # medium and high severity fail the build
 # Known vulnerabilities: tests/test_supply_chain.py runs pip-audit and reports the packages it could

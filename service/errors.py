@@ -6,6 +6,7 @@ turns them, and Werkzeug's HTTP errors, into responses.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
@@ -64,7 +65,7 @@ _HTTP_CODES = {
 def error_response(
     status: int, code: str, message: str, details: dict | None = None, retry_after: int | None = None
 ) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    body: dict[str, Any] = {"error": {"code": code, "message": message, "details": details or {}}}
     body["request_id"] = getattr(g, "request_id", None)
     resp = jsonify(body)
     resp.status_code = status
@@ -77,7 +78,7 @@ def describe(err: SummarizerError) -> tuple[int, str, int | None]:
     """Status, code and Retry-After seconds for a domain error (500 for an unmapped one)."""
     for cls in type(err).__mro__:
         if cls in _DOMAIN:
-            return _DOMAIN[cls]  # type: ignore[index]
+            return _DOMAIN[cls]
     return 500, "internal_error", None
 
 

@@ -55,7 +55,7 @@ def _not_null(value: object) -> object:
 
 # text or html: a string when present (null is refused); the body must have exactly one of them
 OptionalStr = Annotated[StrictStr | None, WithJsonSchema({"type": "string"})]
-_ONE_OF_TEXT_HTML = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}]}
+_ONE_OF_TEXT_HTML: dict[str, Any] = {"oneOf": [{"required": ["text"]}, {"required": ["html"]}]}
 
 
 def _no_default(schema: dict[str, Any]) -> None:

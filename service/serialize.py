@@ -20,12 +20,12 @@ def _span(s: Sentence) -> SourceSpan:
 def summary_to_response(result: SummaryResult, request_id: str) -> SummarizeResponse:
     return SummarizeResponse(
         bullets=[BulletOut(text=b.text, sources=[_span(s) for s in b.sources]) for b in result.bullets],
-        source_lang=result.source_lang,  # type: ignore[arg-type]
-        target_lang=result.target_lang,  # type: ignore[arg-type]
-        detected=DetectedOut(lang=result.detected.lang, confidence=result.detected.confidence)  # type: ignore[arg-type]
+        source_lang=result.source_lang,
+        target_lang=result.target_lang,
+        detected=DetectedOut(lang=result.detected.lang, confidence=result.detected.confidence)
         if result.detected else None,
-        method=result.method,  # type: ignore[arg-type]
-        style=result.style,  # type: ignore[arg-type]
+        method=result.method,
+        style=result.style,
         models=result.models,
         chunks=result.chunks,
         cached=result.cached,
@@ -37,9 +37,9 @@ def summary_to_response(result: SummaryResult, request_id: str) -> SummarizeResp
 def translation_to_response(result: TranslationResult, request_id: str) -> TranslateResponse:
     return TranslateResponse(
         text=result.text,
-        source_lang=result.source_lang,  # type: ignore[arg-type]
-        target_lang=result.target_lang,  # type: ignore[arg-type]
-        detected=DetectedOut(lang=result.detected.lang, confidence=result.detected.confidence)  # type: ignore[arg-type]
+        source_lang=result.source_lang,
+        target_lang=result.target_lang,
+        detected=DetectedOut(lang=result.detected.lang, confidence=result.detected.confidence)
         if result.detected else None,
         model=result.model,
         sentences=[AlignedSentence(source=_span(s), translation=t) for s, t in result.sentences],

@@ -106,7 +106,7 @@ class Worker(gasgi.ASGIWorker):
             return listener
 
         # gasgi's _serve makes its servers with loop.create_server(sock=...): ours in their place
-        self.loop.create_server = create_server  # type: ignore[method-assign]
+        self.loop.create_server = create_server
 
     def over_share(self) -> bool:
         """Whether this worker should close a kept-alive connection after its response."""
@@ -121,7 +121,7 @@ class Worker(gasgi.ASGIWorker):
         HeaderDeadlineProtocol.header_timeout_s = Settings.from_env().read_timeout_s
         # gasgi builds each connection's protocol from this module-level name; in this worker
         # process it is ours (a test sends headers too slowly to a real server to prove it)
-        gasgi.ASGIProtocol = HeaderDeadlineProtocol  # type: ignore[misc]
+        gasgi.ASGIProtocol = HeaderDeadlineProtocol
         super().init_process()
 
 
@@ -204,5 +204,7 @@ def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
     from .wsgi import app as flask_app
 
     settings = settings or flask_app.config["SETTINGS"]
-    bridge = WSGIMiddleware(flask_app, workers=settings.threads)
-    return BufferedBody(bridge, settings.max_body_bytes, settings.read_timeout_s)
+    # a2wsgi types a WSGI app's environ as its own TypedDict and an ASGI app by its event TypedDicts,
+    # narrower than Flask's dict[str, Any] and this module's MutableMapping: the same protocols
+    bridge = WSGIMiddleware(flask_app, workers=settings.threads)  # type: ignore[arg-type]
+    return BufferedBody(bridge, settings.max_body_bytes, settings.read_timeout_s)  # type: ignore[arg-type]

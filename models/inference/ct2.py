@@ -64,7 +64,7 @@ def _fingerprint(path: Path, quantization: str) -> str:
 def _converter(path: Path) -> Any:
     from ctranslate2.converters import TransformersConverter
 
-    class _Converter(TransformersConverter):  # type: ignore[misc]
+    class _Converter(TransformersConverter):
         def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
             model = super().load_model(model_class, model_name_or_path, **kwargs)
             # transformers 5 dropped config fields that the converter still reads for BART
@@ -188,7 +188,7 @@ class Ct2Tokenizer:
         if (path / "tokenizer.json").is_file():
             from tokenizers import Tokenizer
 
-            self._fast = Tokenizer.from_file(str(path / "tokenizer.json"))
+            self._fast: Tokenizer | None = Tokenizer.from_file(str(path / "tokenizer.json"))
             self._fast.no_padding()
             self._fast.no_truncation()
             self._fast_cut: Any = None  # a second copy that truncates (see limit())
@@ -280,11 +280,14 @@ class CT2Model(Seq2SeqModel):
         self.device = device
         self.model_id = spec.model_id if spec.revision is None else f"{spec.model_id}@{spec.revision}"
         self.path = Path(path)
-        self.tokenizer = Ct2Tokenizer(self.path)  # type: ignore[assignment]
+        self._tok = Ct2Tokenizer(self.path)
+        # the base class's slot for a transformers tokenizer holds CT2's own, which answers the calls
+        # the base makes (tokens, model_max_length, ...); this class uses it as self._tok
+        self.tokenizer = self._tok  # type: ignore[assignment]
         self.config = read_config(self.path)
         self._tok_lock = threading.Lock()
-        self.max_input_tokens, self.max_output_tokens = token_limits(self.tokenizer.model_max_length, self.config)
-        self.tokenizer.limit(self.max_input_tokens)
+        self.max_input_tokens, self.max_output_tokens = token_limits(self._tok.model_max_length, self.config)
+        self._tok.limit(self.max_input_tokens)
         self._load_weights()
 
     def _load_weights(self) -> None:
@@ -299,14 +302,14 @@ class CT2Model(Seq2SeqModel):
         self._forced_bos = getattr(self.config, "forced_bos_token_id", None)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(self.tokenizer.tokens(self.spec.prefix + t)) for t in texts]
+        return [len(self._tok.tokens(self.spec.prefix + t)) for t in texts]
 
     def _run(self, texts: Sequence[str], settings: GenerationSettings) -> list[str]:
         with self._tok_lock:
-            source = [self.tokenizer.tokens(self.spec.prefix + t, truncate=True) for t in texts]
+            source = [self._tok.tokens(self.spec.prefix + t, truncate=True) for t in texts]
             prefix = None
             if self._forced_bos is not None:  # BART checkpoints force <s> first, as generate() does
-                prefix = [self.tokenizer.convert_ids_to_tokens([self._forced_bos])] * len(texts)
+                prefix = [self._tok.convert_ids_to_tokens([self._forced_bos])] * len(texts)
         results = self.model.translate_batch(
             source,
             target_prefix=prefix,
@@ -318,12 +321,12 @@ class CT2Model(Seq2SeqModel):
             max_batch_size=settings.batch_size,
         )
         with self._tok_lock:
-            return [" ".join(self.tokenizer.decode(r.hypotheses[0]).split()) for r in results]
+            return [" ".join(self._tok.decode(r.hypotheses[0]).split()) for r in results]
 
     def greedy_tokens(self, texts: Sequence[str], max_new_tokens: int) -> list[list[int]]:
         """Greedy token ids (for backend comparison tests)."""
         with self._tok_lock:
-            source = [self.tokenizer.tokens(self.spec.prefix + t) for t in texts]
+            source = [self._tok.tokens(self.spec.prefix + t) for t in texts]
         results = self.model.translate_batch(source, beam_size=1, max_decoding_length=max_new_tokens)
         with self._tok_lock:
-            return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+            return [self._tok.convert_tokens_to_ids(r.hypotheses[0]) for r in results]

@@ -255,7 +255,7 @@ def load_configured_models(
         if model is None:
             model = load_model(path, spec, backend, models_dir, threads, device)
             if batch_max_size > 1:
-                model = BatchingModel(model, batch_max_size, batch_max_wait_ms,  # type: ignore[assignment]
+                model = BatchingModel(model, batch_max_size, batch_max_wait_ms,
                                       batch_coming_wait_ms)
             loaded[key] = model
         model = _respec(model, spec)

@@ -48,9 +48,15 @@ MAX_DROPS = 8
 class MorphLike(Protocol):
     """A kiwipiepy ``Token`` or a ``models.text.sentences.Morph``: form, tag and offsets into the text."""
 
-    form: str
-    tag: str
-    start: int
+    # read-only, as a NamedTuple's fields and kiwipiepy's Token attributes are
+    @property
+    def form(self) -> str: ...
+
+    @property
+    def tag(self) -> str: ...
+
+    @property
+    def start(self) -> int: ...
 
     @property
     def len(self) -> int: ...

@@ -14,7 +14,7 @@ import warnings
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import UnsupportedLanguage
 
@@ -250,7 +250,7 @@ class ForkSafeKiwi:
     def __init__(self, kiwi: object) -> None:
         self._kiwi = kiwi
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> Any:  # kiwipiepy has no type information
         attr = getattr(self._kiwi, name)
         if name not in self._ITERABLE_CALLS:
             return attr
@@ -536,7 +536,7 @@ class SentenceSplitter:
             fresh = self._kiwi.tokenize([GIANT_TOKEN.sub(lambda m: m.group()[:20], texts[i]) for i in todo])
             for i, toks in zip(todo, fresh):
                 known[i] = toks
-        return [[f"{t.form}/{t.tag[0]}" for t in toks if t.tag in _KO_CONTENT_TAGS] for toks in known]
+        return [[f"{t.form}/{t.tag[0]}" for t in toks or () if t.tag in _KO_CONTENT_TAGS] for toks in known]
 
 
 def _morphs_within(
