@@ -27,6 +27,8 @@ _ERRORS = {
     "403": "API key not valid",
     "404": "No such route",
     "405": "Method not allowed on this route (see `details.allowed` and the `Allow` header)",
+    "408": "The request's headers, or its body, did not arrive within SUMMARIZER_READ_TIMEOUT_S (the "
+           "connection is then closed)",
     "413": "Body over the size limit (checked before parsing), or an `html` field over "
            "SUMMARIZER_MAX_HTML_BYTES",
     "415": "Body not sent as application/json",
@@ -38,7 +40,7 @@ _ERRORS = {
     "504": "The request ran past its deadline",
 }
 _ANY_ROUTE = ("404", "405", "500")  # unknown path, wrong method, a bug: possible everywhere
-_API_ERRORS = ("400", "401", "403", "413", "415", "422", "429", "503", "504")
+_API_ERRORS = ("400", "401", "403", "408", "413", "415", "422", "429", "503", "504")
 
 _REQUEST_ID_HEADER = {"$ref": "#/components/headers/X-Request-ID"}
 _STATUS_SCHEMA = {
