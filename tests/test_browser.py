@@ -131,7 +131,10 @@ def test_korean_then_english_then_errors(browser, base: str) -> None:
     _submit(d, ko)
     _wait(d, lambda drv: len(drv.find_elements("css selector", "#bullets li")) == 3)
     assert d.execute_script("return document.documentElement.scrollWidth") <= 390
-    d.execute_script("document.getElementById('bullets').scrollIntoView()")
+    # the page scrolls to the result by itself: the bullets' top comes into the viewport
+    _wait(d, lambda drv: drv.execute_script(
+        "const r = document.getElementById('bullets').getBoundingClientRect();"
+        "return window.scrollY > 0 && r.top >= 0 && r.top < window.innerHeight;"))
     phone = _shot(d, "phone")
 
     # a request in flight shows progress and cannot be sent twice

@@ -19,3 +19,10 @@ def test_assets_are_served(client) -> None:
     assert 'style: $("style").value' in js.get_data(as_text=True)  # the chosen style is sent
     assert css.status_code == 200 and "Noto Sans CJK KR" in css.get_data(as_text=True)
     assert "X-Request-ID" in js.headers
+
+
+def test_page_has_its_own_icon(client) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

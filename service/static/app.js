@@ -112,6 +112,10 @@
       " · style: " + body.style + " · models: " + (models || "none") + " · input: " + (kind === "html" ? "HTML" : "text") + " · " +
       total.toFixed(0) + " ms" + (body.cached ? " (cached)" : "");
     result.hidden = false;
+    // on a phone the form fills the screen: bring the bullets into view (no animation for readers
+    // who asked for reduced motion)
+    const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    result.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
   }
 
   form.addEventListener("submit", async (event) => {
