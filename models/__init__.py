@@ -13,7 +13,8 @@ from .errors import (
 from .pipeline import Engine, EngineConfig, SummarizeRequest, SummaryResult, TranslationResult
 from .text.bullets import Bullet
 from .text.compress import compress_en, compress_ko
-from .text.sentences import SUPPORTED_LANGS, Detection, LanguageDetector, Sentence, SentenceSplitter
+from .text.language import Detection, LanguageDetector
+from .text.sentences import SUPPORTED_LANGS, Sentence, SentenceSplitter
 from .text.style import STYLES, Style, concise_en, concise_ko
 
 __all__ = [

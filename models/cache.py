@@ -20,7 +20,8 @@ from prometheus_client import Counter
 from .metrics import observe_cache
 from .pipeline import Engine, SummarizeRequest, SummaryResult
 from .text.bullets import Bullet
-from .text.sentences import Detection, Sentence
+from .text.language import Detection
+from .text.sentences import Sentence
 
 CACHE_VERSION = "1"
 log = logging.getLogger("models.cache")

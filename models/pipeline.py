@@ -30,17 +30,15 @@ from .text.extractive import (
     sentence_features,
     sentence_scores,
 )
+from .text.language import Detection, LanguageDetector
 from .text.normalize import Normalized, normalize_text
 from .text.sentences import (
     GIANT_TOKEN,
     SUPPORTED_LANGS,
-    Detection,
-    LanguageDetector,
     Sentence,
     SentenceSplitter,
-    shared_detector,
-    shared_splitter,
 )
+from .text.shared import shared_detector, shared_splitter
 from .text.style import Style, fit_bullet
 
 Method = Literal["auto", "extractive", "abstractive"]
@@ -213,7 +211,7 @@ class Engine:
         config: EngineConfig | None = None,
     ) -> None:
         # one splitter and detector per process, shared by every engine (and inherited from the
-        # gunicorn master, which preloads them: see models.text.sentences.preload_shared)
+        # gunicorn master, which preloads them: see models.text.shared.preload_shared)
         self.splitter = splitter or shared_splitter()
         self.detector = detector or shared_detector()
         self.summarizers = summarizers or {}

@@ -100,7 +100,7 @@ def _preload_text() -> None:
     """kiwipiepy's model and lingua's tables, built once here in the master before it forks: the
     workers share them copy-on-write (PSS, bench.extractive) instead of building ~310 MB each. Only
     models.text.sentences is touched: no torch, no CTranslate2 (they hang forked workers)."""
-    from models.text.sentences import preload_shared
+    from models.text.shared import preload_shared
 
     preload_shared()
 

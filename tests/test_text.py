@@ -276,7 +276,7 @@ def test_shared_splitter_is_usable_after_fork() -> None:
 
     code = """
 import os, sys
-from models.text.sentences import preload_shared, shared_splitter, shared_detector
+from models.text.shared import preload_shared, shared_splitter, shared_detector
 preload_shared()
 assert not {'torch', 'transformers', 'ctranslate2'} & set(sys.modules), 'the master must stay free of them'
 pid = os.fork()
@@ -301,7 +301,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 )
 def test_single_script_shortcut_agrees_with_lingua(engine, text: str) -> None:
     """Text in one script skips lingua; lingua itself says the same there (language, and 1.0)."""
-    from models.text.sentences import script_shares
+    from models.text.language import script_shares
 
     hangul, latin = script_shares(text)
     assert engine.detector.detect(text) == engine.detector._weighed(text, hangul, latin)
