@@ -25,10 +25,11 @@ page's ``body``). Two tables are printed:
 * **by site**: a page's site is its ``site`` field when present, else its ``url``'s host without a
   leading ``www.``. Per language and mode: the number of sites, the leak rate (% of bullets leaking)
   and the % of pages with a leak, each pooled beside its min / median / max over the sites that got
-  bullets (a max above 0 names its site), and the share of those sites with any leak. This is the
-  generalization view: the chrome rules are hand-written, not fitted to these pages, so each site's
-  figure is what the rule set scores on a site it was not written for, and the spread over sites
-  says how far the pooled figure can be trusted on a new site.
+  bullets (a max above 0 names its site), and the share of those sites with any leak. The spread
+  shows how unevenly the rules serve different sites. It is not a held-out estimate: the chrome
+  rules are hand-written, not fitted, but many were written while reading these very pages, so a
+  site's figure here is no figure for a site nobody looked at; the held-out pages of other sites,
+  kept outside this repository, are where the rules are judged.
 
 ``score_pages.py`` reports aggregates per language only, so each page is scored on its own with it
 (its per-page counts are then summed per language, mode and site; the pooled sums are checked
