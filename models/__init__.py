@@ -1,4 +1,5 @@
 """Text processing and inference for the bullet-point summarizer. No Flask in here."""
+from .contracts import SummarizeRequest, SummaryResult, TranslationResult
 from .errors import (
     DeadlineExceeded,
     InputRejected,
@@ -10,7 +11,7 @@ from .errors import (
     SummarizerError,
     UnsupportedLanguage,
 )
-from .pipeline import Engine, EngineConfig, SummarizeRequest, SummaryResult, TranslationResult
+from .pipeline import Engine, EngineConfig
 from .text.bullets import Bullet
 from .text.compress import compress_en, compress_ko
 from .text.language import Detection, LanguageDetector

@@ -17,8 +17,9 @@ from typing import Any, Protocol
 
 from prometheus_client import Counter
 
+from .contracts import SummarizeRequest, SummaryResult
 from .metrics import observe_cache
-from .pipeline import Engine, SummarizeRequest, SummaryResult
+from .pipeline import Engine
 from .text.bullets import Bullet
 from .text.language import Detection
 from .text.sentences import Sentence

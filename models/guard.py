@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
+from .contracts import SummarizeRequest, SummaryResult, TranslationResult
 from .errors import DeadlineExceeded, Overloaded
 from .inference.announce import announced
-from .pipeline import Engine, SummarizeRequest, SummaryResult, TranslationResult
+from .pipeline import Engine
 
 T = TypeVar("T")
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from .contracts import SummarizeRequest
 from .errors import SummarizerError
-from .pipeline import Engine, SummarizeRequest
+from .pipeline import Engine
 from .text.style import STYLES, Style
 
 

@@ -10,8 +10,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
 
+from .contracts import (
+    AbstractiveSummarizer,
+    SummarizeRequest,
+    SummaryResult,
+    TranslationResult,
+    Translator,
+)
 from .errors import InputRejected, ModelUnavailable, UnsupportedLanguage
 from .inference.announce import calls
 from .text.bullets import (
@@ -41,72 +47,7 @@ from .text.sentences import (
 from .text.shared import shared_detector, shared_splitter
 from .text.style import Style, fit_bullet
 
-Method = Literal["auto", "extractive", "abstractive"]
-
 EXTRACTIVE_ID = "builtin/extractive-textrank"
-
-
-class Translator(Protocol):
-    """Translates a batch of texts from one language to another, order preserved."""
-
-    model_id: str
-
-    def translate(self, texts: Sequence[str]) -> list[str]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AbstractiveSummary:
-    text: str
-    chunks: int
-
-
-class AbstractiveSummarizer(Protocol):
-    """Writes a summary of sentences (already split) in their own language."""
-
-    model_id: str
-
-    def summarize(self, sentences: Sequence[str]) -> AbstractiveSummary: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SummarizeRequest:
-    text: str = ""
-    title: str | None = None
-    source_lang: str = "auto"
-    target_lang: str | None = None
-    max_bullets: int = 3
-    method: Method = "auto"
-    html: str | None = None  # a web page instead of text: its article is extracted first
-    style: Style = "sentence"  # "concise": noun-ending Korean bullets, compressed English ones
-
-
-@dataclass(slots=True)
-class SummaryResult:
-    bullets: list[Bullet]
-    source_lang: str
-    target_lang: str
-    method: str
-    models: dict[str, str]
-    timings_ms: dict[str, float]
-    detected: Detection | None = None
-    chunks: int | None = None
-    cached: bool = False
-    style: str = "sentence"
-    text: str | None = None  # for html input: the extracted article text the sources point into
-    title: str | None = None  # the page's headline, or a pasted text's first line shaped like one
-
-
-@dataclass(slots=True)
-class TranslationResult:
-    text: str
-    source_lang: str
-    target_lang: str
-    model: str
-    sentences: list[tuple[Sentence, str]]
-    timings_ms: dict[str, float]
-    detected: Detection | None = None
-    source_text: str | None = None  # for html input: the extracted article text
-    title: str | None = None
 
 
 def page_text(text: str, html: str | None, timer: Timer) -> tuple[Normalized, str | None]:

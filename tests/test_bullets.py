@@ -172,7 +172,7 @@ class _RamblingSummarizer:
     model_id = "test/rambling"
 
     def summarize(self, sentences: Sequence[str]):  # noqa: ANN201
-        from models.pipeline import AbstractiveSummary
+        from models.contracts import AbstractiveSummary
 
         return AbstractiveSummary("cou cou cou " * 40, chunks=1)
 

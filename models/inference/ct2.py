@@ -96,7 +96,7 @@ def convert_in_child(path: str | Path, cache_dir: str | Path, quantization: str 
     if (out / "model.bin").is_file():
         return out
     code = "import sys; from models.inference.ct2 import convert; convert(sys.argv[1], sys.argv[2], sys.argv[3])"
-    paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+    paths = [str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]  # the repository root
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     done = subprocess.run([sys.executable, "-c", code, str(path), str(cache_dir), quantization],  # nosec B603
                           env=env, capture_output=True, text=True, check=False)

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..contracts import AbstractiveSummarizer, Translator
 from ..errors import ModelNotAllowed, ModelNotPresent, ModelUnavailable
-from ..pipeline import AbstractiveSummarizer, Translator
 from .batching import BatchingModel
 from .seq2seq import (
     GenerationSettings,

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..contracts import AbstractiveSummary
 from ..metrics import observe_inference
-from ..pipeline import AbstractiveSummary
 
 log = logging.getLogger("models.inference.seq2seq")
 
