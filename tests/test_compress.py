@@ -1,4 +1,4 @@
-"""Sentence compression (models/text/compress.py): table-driven, every output checked for grammar.
+"""Sentence compression (models/text/compress/): table-driven, every output checked for grammar.
 
 English outputs must pass the complete-clause check (``is_clause_en``: a subject before a
 finite verb, terminal punctuation, balanced brackets and quotes); Korean outputs must re-analyse

@@ -11,7 +11,7 @@ from .sentences import Morph, Sentence, is_foreign_in_en
 from .style import Style, fit_bullet
 
 # Longest bullet per language (both settings). Korean carries more per character than English;
-# over-long sentences are compressed (models/text/compress.py), never cut, and skipped if they cannot be.
+# over-long sentences are compressed (models/text/compress/), never cut, and skipped if they cannot be.
 DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 100}
 
 # --- noise: lines that are never bullet material -------------------------------------------
@@ -209,7 +209,7 @@ def shape_bullets(
 ) -> list[Bullet]:
     """Up to ``max_bullets`` bullets of ``style`` from candidates given best first.
 
-    Each candidate is compressed to ``max_chars`` (models/text/compress.py, models/text/style.py); one
+    Each candidate is compressed to ``max_chars`` (models/text/compress/, models/text/style.py); one
     that cannot be made to fit, is noise or near-duplicates an earlier bullet is skipped and the
     next candidate is used, so callers pass spares. No bullet is ever cut or ends in "…".
     Korean needs ``kiwi`` (the splitter's kiwipiepy) to compress or to take the concise form.

@@ -22,18 +22,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-from .compress import (
+from .compress.checks import is_balanced
+from .compress.en import compress_en, concise_en_text
+from .compress.ko import (
     Kiwi,
     KoSentence,
     MorphLike,
     Word,
     base_tag,
-    compress_en,
     compress_ko,
-    concise_en_text,
     finished_once,
     first_subject,
-    is_balanced,
     ko_candidates,
     opens_sentence,
 )
