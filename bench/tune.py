@@ -120,7 +120,8 @@ class Harness:
         self._pick_cache: dict[str, list[str]] = {}
         for name, row in read_rows(eval_dir, lang):
             text = normalize_text(row["text"]).text
-            chrome, title = self.engine.article_sentences(text, lang, row.get("title"))
+            given = normalize_text(row["title"]).text if row.get("title") else None
+            chrome, title = self.engine.article_sentences(text, lang, given)
             cands, feats = self.engine.ranking_features(chrome.sentences, lang, title, GRAPHS)
             art = Article(row, name, cands, feats)
             art.ref_tokens = self.rouge._tokenizer.tokenize(row["reference"])

@@ -196,7 +196,7 @@ class Engine:
     def article_sentences(
         self, text: str, lang: str, title: str | None = None, method: str = "extractive", timer: Timer | None = None,
     ) -> tuple[ChromeResult, str | None]:
-        """The article's sentences in ``text`` (already normalized) and the title ranking reads:
+        """The article's sentences in ``text`` and the title ranking reads (both already normalized):
         split (a bounded prefix for the extractive path, which only ever ranks the first
         MAX_RANKED_SENTENCES candidates; all of it for the abstractive path's chunks), page chrome
         dropped (menus, prompts, captions, bylines), and ``title``, else a page's headline line (in
@@ -208,7 +208,6 @@ class Engine:
             sentences = self.splitter.split(text, lang, max_sentences=limit)
         with timer.stage("chrome"):
             chrome = strip_chrome(text, sentences, lang)
-        title = normalize_text(title).text if title else None
         return chrome, title or (chrome.title if chrome.page else None)
 
     def candidates(self, sentences: Sequence[Sentence], lang: str) -> list[Sentence]:

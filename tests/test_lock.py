@@ -32,6 +32,11 @@ def _version(entry: str) -> str:
     return entry.split("==", 1)[1].split()[0]
 
 
+def pins(lock: str) -> dict[str, str]:
+    """``package -> version`` of one lock (its extras' extra pins left out)."""
+    return {name: _version(entry) for name, entry in _entries(lock).items() if "[" not in name}
+
+
 @pytest.mark.parametrize("lock", LOCKS)
 def test_every_package_pinned_with_its_reason(lock: str) -> None:
     entries = _entries(lock)

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from bench.server import start_server, stop_server
+from tests.test_lock import pins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,19 +49,9 @@ sys.meta_path.insert(0, _Refuse())
 '''
 
 
-def _pinned(path: Path) -> dict[str, str]:
-    """``name -> version`` of the pins of one lock (its ``name==version`` lines, hashes ignored)."""
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", line)
-        if m:
-            out[re.sub(r"[-_.]+", "-", m[1].lower())] = m[2]
-    return out
-
-
 def _blocked_modules() -> list[str]:
     """Top-level modules of the packages requirements.txt adds on top of requirements-core.txt."""
-    model_dists = set(_pinned(ROOT / "requirements.txt")) - set(_pinned(ROOT / "requirements-core.txt"))
+    model_dists = set(pins("requirements.txt")) - set(pins("requirements-core.txt"))
     modules = set()
     for module, dists in importlib.metadata.packages_distributions().items():
         if any(re.sub(r"[-_.]+", "-", d.lower()) in model_dists for d in dists) and module.isidentifier():
@@ -93,7 +84,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 def test_requirements_split() -> None:
     """The full lock holds the core lock, same pins, and adds the model libraries; the core lacks them."""
-    core, full = _pinned(ROOT / "requirements-core.txt"), _pinned(ROOT / "requirements.txt")
+    core, full = pins("requirements-core.txt"), pins("requirements.txt")
     assert {"flask", "gunicorn", "kiwipiepy", "trafilatura", "lxml-html-clean"} <= set(core)
     assert {name: full.get(name) for name in core} == core, "a core pin differs in requirements.txt"
     assert {"torch", "transformers", "ctranslate2", "huggingface-hub"} <= set(full) - set(core)
@@ -199,7 +190,7 @@ def test_core_venv_is_complete_and_slim(core_venv: Path) -> None:
     listed = subprocess.run([str(core_venv / "bin" / "pip"), "list", "--format", "freeze"],
                             capture_output=True, text=True, timeout=120).stdout
     installed = {re.sub(r"[-_.]+", "-", line.partition("==")[0].lower()) for line in listed.splitlines()}
-    core = set(_pinned(ROOT / "requirements-core.txt"))
+    core = set(pins("requirements-core.txt"))
     assert core <= installed
     assert not {"torch", "transformers", "ctranslate2", "huggingface-hub"} & installed
 
