@@ -29,24 +29,24 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.speed import CpuWatch, cores, percentile
-from bench.speed import load as closed_loop
+from bench.load import CpuWatch, closed_loop, cores, percentile, tree_memory
 
 LEVELS = (1, 8)
 TARGETS = {"en_http": 0.5, "ko_kiwi": 0.7, "pss_mb": 600.0}
 
 
-def load(port: int, method: str, path: str, bodies: list[bytes | None], clients: int,
+def load(port: int, method: str, path: str, bodies: Sequence[bytes | None], clients: int,
          per_client: int) -> dict[str, Any]:
     """``clients`` threads, each sending ``per_client`` requests back to back on a keep-alive
-    connection (:func:`bench.speed.load`), summarized: requests per second, p50/p95 and the CPU
+    connection (:func:`bench.load.closed_loop`), summarized: requests per second, p50/p95 and the CPU
     share of other processes meanwhile."""
     watch = CpuWatch()
     run = closed_loop(f"http://127.0.0.1:{port}", path, bodies, clients, per_client, method=method, timeout=120)
-    n, wall, latencies = clients * per_client, run["seconds"], run["latencies"]
+    n, wall, latencies = clients * per_client, run.seconds, run.latencies()
     return {"clients": clients, "requests": n, "seconds": round(wall, 3), "per_s": n / wall,
             "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
             "others_cpu_pct": watch.shares()[0]}
@@ -69,17 +69,10 @@ def kiwi_floor(texts: list[str], repeat: int = 3) -> float:
 
 def server_memory(pid: int) -> dict[str, float]:
     """PSS and RSS (MB) of the gunicorn master and all its descendants, and how many there are."""
-    import psutil
-
-    master = psutil.Process(pid)
-    procs = [master, *master.children(recursive=True)]
-    pss = rss = 0
-    for p in procs:
-        info = p.memory_full_info()
-        pss += info.pss
-        rss += info.rss
-    return {"pss_mb": pss / 2**20, "rss_mb": rss / 2**20, "processes": len(procs),
-            "master_pss_mb": master.memory_full_info().pss / 2**20}
+    mem = tree_memory(pid)
+    master = mem.of(pid)
+    return {"pss_mb": mem.pss / 2**20, "rss_mb": mem.rss / 2**20, "processes": len(mem.processes),
+            "master_pss_mb": master.pss / 2**20 if master else float("nan")}
 
 
 def _read(path: Path) -> list[dict]:
@@ -97,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="artifacts/extractive.json")
     args = ap.parse_args(argv)
 
-    from bench.server import start_server, stop_server
+    from bench.server import EXTRACTIVE_ENV, start_server, stop_server
     from service.config import Settings
 
     if args.threads is None:
@@ -113,11 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     # is used: a shared machine's speed drifts over minutes (the HTTP floor is measured beside each level)
     kiwi_first = kiwi_floor(texts["ko"])
     report: dict[str, Any] = {"cpus": cpus, "workers": args.workers, "threads": args.threads, "rows": []}
-    env = {"SUMMARIZER_MODEL_TRANSLATE_KO_EN": "", "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "",
-           "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "", "SUMMARIZER_PRESET": "",
-           "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "", "SUMMARIZER_LOG_LEVEL": "WARNING",
-           "SUMMARIZER_THREADS": str(args.threads), "SUMMARIZER_LOAD_IN_BACKGROUND": "false",
-           "SUMMARIZER_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**EXTRACTIVE_ENV, "SUMMARIZER_THREADS": str(args.threads), "SUMMARIZER_RATE_LIMIT_PER_MINUTE": "0"}
     proc, base = start_server(env, workers=args.workers)
     port = int(base.rsplit(":", 1)[1])
     try:

@@ -18,6 +18,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The embedded default (extractive, no model configured) with the result cache off. With several
+# workers the server is ready when one answers /readyz: the others must not take connections while
+# they are still loading (they would answer 503 not_ready).
+EXTRACTIVE_ENV = {
+    "SUMMARIZER_MODEL_TRANSLATE_KO_EN": "", "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "",
+    "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "", "SUMMARIZER_PRESET": "",
+    "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "", "SUMMARIZER_LOG_LEVEL": "WARNING",
+    "SUMMARIZER_LOAD_IN_BACKGROUND": "false",
+}
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
@@ -35,19 +45,25 @@ def _ready(base: str) -> bool:
 
 
 def start_server(extra_env: dict[str, str] | None = None, workers: int = 1,
-                 python: str | None = None) -> tuple[subprocess.Popen, str]:
+                 python: str | None = None, app: str | None = None) -> tuple[subprocess.Popen, str]:
     """Start ``python -m service serve`` (``python``: another interpreter, such as a venv's, instead
     of this one) and wait until /readyz says ready; returns the process and the base URL. Its log
-    goes to a file (``proc.log_path``), removed by :func:`stop_server`."""
+    goes to a file (``proc.log_path``), removed by :func:`stop_server`. ``app``: gunicorn with the
+    service's configuration but this app instead (``"bench.server:slowed_app()"``)."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    # the repository first; entries already on PYTHONPATH stay behind it (the lock canary's newer gunicorn)
+    path = os.pathsep.join([str(ROOT), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    env = {**os.environ, "PYTHONPATH": path, **(extra_env or {})}
     # the server's logs go to a file: a pipe nobody reads fills up and blocks the workers
     log = tempfile.NamedTemporaryFile(prefix="summarizer-server-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [python or sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    if app is None:
+        argv = [python or sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers)]
+    else:  # what the serve command runs, with the app named
+        env.update(SUMMARIZER_HOST="127.0.0.1", SUMMARIZER_PORT=str(port), SUMMARIZER_WORKERS=str(workers))
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="summarizer-metrics-"))
+        argv = [python or sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", app]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     proc.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -59,6 +75,33 @@ def start_server(extra_env: dict[str, str] | None = None, workers: int = 1,
         time.sleep(0.25)
     stop_server(proc)
     raise RuntimeError("server did not become ready in 90 s")
+
+
+def slowed_app():  # noqa: ANN201 - an ASGI app, built in a gunicorn worker
+    """gunicorn app factory (``--wsgi-app 'bench.server:slowed_app()'``): the default app whose
+    engine sleeps ``BENCH_ENGINE_DELAY_S`` seconds in every summarize call before doing the work,
+    holding its thread as real work does, so admission and deadlines can be measured on a real
+    server without heavy articles."""
+    from service import create_app
+    from service.config import Settings
+    from service.runtime import build_engine
+    from service.server import create_asgi_app
+
+    delay = float(os.environ.get("BENCH_ENGINE_DELAY_S", "0.5"))
+    settings = Settings.from_env()
+    engine = build_engine(settings)
+    guard_inner = engine.inner  # the guard's engine: slowed under the guard, so the guard's deadline applies
+
+    class Slowed:
+        def __getattr__(self, name: str):  # noqa: ANN204
+            return getattr(guard_inner, name)
+
+        def summarize(self, req):  # noqa: ANN001, ANN201
+            time.sleep(delay)
+            return guard_inner.summarize(req)
+
+    engine.inner = Slowed()
+    return create_asgi_app(settings, create_app(settings, engine=engine))
 
 
 def stop_server(proc: subprocess.Popen) -> None:

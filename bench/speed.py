@@ -2,6 +2,7 @@
 
     python -m bench.speed                      # full: opus-mt-ko-en and bart-large-cnn sizes
     python -m bench.speed --model marian       # one family
+    python -m bench.speed --model kobart-real  # random weights at a real checkpoint's config, real tokenizer
     python -m bench.speed --quick --out DIR    # tiny models, a few requests: a smoke test for CI
 
 Models are random-weight Marian (opus-mt-ko-en shape) and BART (bart-large-cnn shape) built here,
@@ -11,8 +12,19 @@ same work: one Korean sentence of about 400 tokens in, greedy decoding (num_beam
 new tokens out (min=max=64; the end-of-sequence and pad logits carry a -1e4 bias in the saved
 weights, so nothing stops early, and in-process runtimes count the tokens they produced).
 
+The ``-real`` models (``bart-real``, ``kobart-real``, ``marian-real``) are random weights built from the
+REAL ``config.json`` and tokenizer files in ``tests/fixtures/real_models/`` (opus-mt's SentencePiece files
+are not public: the tests' stand-in, padded to the real vocabulary) (AutoConfig -> from_config,
+seed 0, weights saved beside the real config and tokenizer files), at full size: the service loads the
+folder as it would the downloaded checkpoint, KoBART's ``<s> ... </s>`` input framing included
+(models.inference.seq2seq.input_frame; the baseline frames it as KoBART's model card does). Their
+input is one sentence of news-corpus words: Korean for KoBART and opus-mt, English for bart-large-cnn,
+as long as the service keeps it one sentence (600 characters, models.text.sentences.MAX_SENTENCE):
+about 260 KoBART tokens, about 100 bart-large-cnn tokens. Same 64 forced new tokens, a smaller plan.
+
 Rows:
-  baseline           transformers AutoModelForSeq2SeqLM.generate(), fp32, one request at a time
+  baseline           transformers AutoModelForSeq2SeqLM.generate(), fp32, one request at a time (batch 1),
+                     and the stronger baseline: the same generate() on a batch of 8 ("x base b8")
   ctranslate2-int8   models.inference.ct2.CT2Model (int8), batch 1 and 8, in-process
   torch-qint8        torch dynamic int8 quantization of the Linear layers, batch 1 and 8, in-process
   http-ctranslate2 / http-transformers
@@ -43,12 +55,13 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from bench.load import CpuWatch, MemoryMonitor, closed_loop, cores, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -99,6 +112,27 @@ FULL_PLANS = {
     "bart": Plan(400, 64, b1_calls=3, b8_calls=2, http_min=4, http_rounds=2),
 }
 QUICK_PLAN = Plan(100, 16, b1_calls=3, b8_calls=1, http_min=2, http_rounds=1)
+
+
+@dataclass(frozen=True)
+class RealModel:
+    """A ``--model`` choice built from a real checkpoint's files in tests/fixtures/real_models/."""
+
+    fixture: str  # folder name there (tests.real_models.HUB_IDS)
+    lang: str  # the input's language: "ko" or "en"
+
+
+REAL_MODELS = {
+    "marian-real": RealModel("opus-mt-ko-en", "ko"),
+    "kobart-real": RealModel("kobart", "ko"),
+    "bart-real": RealModel("bart-large-cnn", "en"),
+}
+# in_tokens is an upper bound here: the 600-character sentence limit binds first (see the module doc)
+REAL_PLANS = {
+    "marian-real": Plan(400, 64, b1_calls=10, b8_calls=3, http_min=8, http_rounds=1),
+    "kobart-real": Plan(400, 64, b1_calls=5, b8_calls=2, http_min=4, http_rounds=1),
+    "bart-real": Plan(400, 64, b1_calls=3, b8_calls=2, http_min=4, http_rounds=1),
+}
 LEVELS = (1, 4, 8, 16)
 BATCH = 8
 
@@ -213,6 +247,44 @@ def _card(out: Path, licence: str) -> None:
                                    encoding="utf-8")
 
 
+def build_real(fixture: str, out: Path, overrides: dict[str, int] | None = None, seed: int = 0) -> Path:
+    """Random weights at the real config of ``fixture``, with its real tokenizer files: AutoConfig from
+    the folder, AutoModelForSeq2SeqLM.from_config with a fixed seed, </s> and <pad> suppressed, the
+    weights saved (save_pretrained) into the folder beside the real files."""
+    import torch
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
+
+    from tests.real_models import HUB_IDS, LICENCES, save_weights, write_real_folder
+
+    config = write_real_folder(fixture, out, overrides)
+    torch.manual_seed(seed)
+    model = AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(out)).eval()
+    _suppress(model, sorted({config["eos_token_id"], config["pad_token_id"]}))
+    save_weights(model, out)
+    (out / "README.md").write_text(f"---\nlicense: {LICENCES[fixture]}\n---\n# random weights at the real config "
+                                   f"of {HUB_IDS[fixture]} (benchmark model)\n", encoding="utf-8")
+    return out
+
+
+def ensure_real(work: Path, name: str) -> Path:
+    """The ``-real`` model ``name`` under ``work``, built once (keyed by the fixture's config file)."""
+    import hashlib
+
+    from tests.real_models import FIXTURES
+
+    fixture = REAL_MODELS[name].fixture
+    digest = hashlib.sha256((FIXTURES / fixture / "config.json").read_bytes()).hexdigest()[:12]
+    out = work / "models" / f"real-{fixture}-{digest}"
+    if (out / "built.json").is_file():
+        return out
+    t0 = time.perf_counter()
+    build_real(fixture, out)
+    (out / "built.json").write_text(json.dumps({"fixture": fixture, "seed": 0, "suppress": SUPPRESS}),
+                                    encoding="utf-8")
+    log(f"built {name} ({fixture}, real config, random weights) in {time.perf_counter() - t0:.0f} s")
+    return out
+
+
 def ensure_model(work: Path, size: Size) -> Path:
     """The model for ``size`` under ``work``, built once (a finished build leaves a stamp)."""
     key = "-".join(str(v) for v in asdict(size).values())
@@ -237,27 +309,41 @@ def korean_words() -> list[str]:
     return sorted(words)
 
 
-def make_inputs(tokenizer: Any, n_tokens: int, count: int) -> list[str]:
-    """``count`` different Korean texts of about ``n_tokens`` tokens that the service reads as one sentence."""
+def english_words() -> list[str]:
+    """Lower-case English words from the corpus (its English lines: news sentences and the samples)."""
+    words: set[str] = set()
+    for line in _corpus():
+        if line.isascii():
+            words.update(w for w in line.split() if re.fullmatch(r"[a-z]{2,}", w))
+    return sorted(words)
+
+
+def make_inputs(tokenizer: Any, n_tokens: int, count: int, lang: str = "ko",
+                max_chars: int | None = None) -> list[str]:
+    """``count`` different texts in ``lang`` of about ``n_tokens`` tokens that the service reads as one
+    sentence; with ``max_chars``, of at most that many characters too (whichever limit comes first)."""
     import random
 
     from models.text.sentences import SentenceSplitter
 
     splitter = SentenceSplitter()
-    words = korean_words()
+    words = korean_words() if lang == "ko" else english_words()
+    ending = " 등이 발표됐다." if lang == "ko" else " were announced."
     texts: list[str] = []
     for variant in range(100 * count):
         rng = random.Random(variant)
         parts: list[str] = []
-        ending = " 등이 발표됐다."
         while True:
             word = rng.choice(words)
             candidate = parts + [word + ("," if len(parts) % 7 == 6 else "")]
-            if len(tokenizer(" ".join(candidate) + ending)["input_ids"]) > n_tokens:
+            trial = " ".join(candidate) + ending
+            if (max_chars and len(trial) > max_chars) or len(tokenizer(trial)["input_ids"]) > n_tokens:
                 break
             parts = candidate
         text = " ".join(parts) + ending
-        if len(splitter.split(text, "ko")) == 1:  # one sentence: one generate call per request
+        if lang == "en":
+            text = text[0].upper() + text[1:]
+        if len(splitter.split(text, lang)) == 1:  # one sentence: one generate call per request
             texts.append(text)
         if len(texts) == count:
             return texts
@@ -281,129 +367,6 @@ def convert_ct2(path: Path, models_dir: Path) -> Path:
 
 def log(message: str) -> None:
     print(f"[speed {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def cores() -> int:
-    """The service's own count (affinity capped by a cgroup quota), so threads match what it uses."""
-    from service.config import available_cpus
-
-    return available_cpus()
-
-
-def percentile(values: list[float], q: float) -> float:
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-class RssMonitor:
-    """Peak summed RSS and PSS of this process's descendants (never this process), polled with psutil.
-
-    PSS (proportional set size) splits each shared page between the processes that map it, so a
-    gunicorn master's preloaded tables count once over master + workers, where RSS counts them in
-    every process. PSS reads /proc/PID/smaps (costlier): it is sampled every ``pss_every`` polls.
-    """
-
-    def __init__(self, interval: float = 0.05, pss_every: int = 10) -> None:
-        import psutil
-
-        self._psutil = psutil
-        self._me = psutil.Process()
-        self._my_cmdline = self._me.cmdline()
-        self.interval = interval
-        self.pss_every = pss_every
-        self.peak = 0
-        self.peak_pss = 0
-        self.largest = 0  # the largest single process
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def sample(self, pss: bool = False) -> tuple[int, int]:
-        """(summed RSS, summed PSS or 0) of the work's processes now."""
-        total = total_pss = 0
-        for p in self._me.children(recursive=True):
-            try:
-                if p.cmdline() == self._my_cmdline:
-                    continue  # forked but not yet exec'd: a copy of this process, not the work
-                if pss:
-                    info = p.memory_full_info()
-                    total_pss += info.pss
-                else:
-                    info = p.memory_info()
-                total += info.rss
-                self.largest = max(self.largest, info.rss)
-            except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
-                pass
-        return total, total_pss
-
-    def _loop(self) -> None:
-        n = 0
-        while not self._stop.is_set():
-            rss, pss = self.sample(pss=n % self.pss_every == 0)
-            self.peak = max(self.peak, rss)
-            self.peak_pss = max(self.peak_pss, pss)
-            n += 1
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> RssMonitor:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def peak_mb(self) -> float:
-        return self.peak / 2**20
-
-    @property
-    def peak_pss_mb(self) -> float:
-        return self.peak_pss / 2**20
-
-    @property
-    def largest_mb(self) -> float:
-        return self.largest / 2**20
-
-
-def _system_cpu() -> tuple[float, float]:
-    """Busy and stolen CPU seconds of the whole machine so far."""
-    import psutil
-
-    t = psutil.cpu_times()
-    busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
-    return busy, getattr(t, "steal", 0.0)
-
-
-def _our_cpu() -> float:
-    """CPU seconds used by this process and its descendants, live or reaped."""
-    import psutil
-
-    t = os.times()
-    total = t.user + t.system + t.children_user + t.children_system
-    for p in psutil.Process().children(recursive=True):
-        try:
-            c = p.cpu_times()
-            total += c.user + c.system + c.children_user + c.children_system
-        except psutil.Error:
-            pass
-    return total
-
-
-class CpuWatch:
-    """How much of the machine other processes (not this benchmark) used since it was made."""
-
-    def __init__(self) -> None:
-        self.t0 = time.monotonic()
-        self.busy0, self.steal0 = _system_cpu()
-        self.ours0 = _our_cpu()
-
-    def shares(self) -> tuple[float, float]:
-        """(others' busy %, stolen %) of all cores over the window."""
-        wall = max(1e-6, time.monotonic() - self.t0) * cores()
-        busy, steal = _system_cpu()
-        others = (busy - self.busy0) - (_our_cpu() - self.ours0)
-        return max(0.0, 100 * others / wall), 100 * (steal - self.steal0) / wall
 
 
 def wait_quiet(max_wait: float, limit_pct: float = 10.0) -> None:
@@ -497,11 +460,27 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
         if runtime == "torch-qint8":
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         eos, pad = model.config.eos_token_id, model.config.pad_token_id
+        # BART reads <s> ... </s>: KoBART's tokenizer adds neither and has no pad token, so its model
+        # card frames the ids by hand ([bos] + ids + [eos]); the other tokenizers frame and pad themselves
+        probe = tok("a")["input_ids"]
+        bart = model.config.model_type == "bart"
+        head = [model.config.bos_token_id] if bart and probe[:1] != [model.config.bos_token_id] else []
+        tail = [eos] if bart and probe[-1:] != [eos] else []
+
+        def encode(batch_texts: list[str]) -> Any:
+            if not head and not tail and tok.pad_token is not None:
+                return tok(batch_texts, return_tensors="pt", padding=True)
+            ids = [head + tok(t)["input_ids"] + tail for t in batch_texts]
+            width = max(len(x) for x in ids)
+            return {"input_ids": torch.tensor([x + [pad] * (width - len(x)) for x in ids]),
+                    "attention_mask": torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids])}
 
         def call(batch_texts: list[str], n: int) -> tuple[int, list[str]]:
             with torch.inference_mode():
-                enc = tok(batch_texts, return_tensors="pt", padding=True)
-                out = model.generate(**enc, num_beams=1, do_sample=False, min_new_tokens=n, max_new_tokens=n)
+                enc = encode(batch_texts)
+                # no_repeat_ngram_size 0 as in every row (bart-large-cnn's generation_config.json says 3)
+                out = model.generate(**enc, num_beams=1, do_sample=False, min_new_tokens=n, max_new_tokens=n,
+                                     no_repeat_ngram_size=0)
             return sum(_hf_new_tokens(r, eos, pad) for r in out), tok.batch_decode(out, skip_special_tokens=True)
     elif runtime == "ctranslate2-int8":
         # the service's CTranslate2 model class, with its tokenization and decoding around translate_batch
@@ -509,7 +488,7 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
         from models.inference.registry import ct2_cache_dir, spec_for
         from models.inference.seq2seq import GenerationSettings
 
-        spec = spec_for(path, ("translate", "ko-en"), Path(path))
+        spec = spec_for(path, ("translate", cfg.get("pair", "ko-en")), Path(path))
         m = CT2Model(path, spec, ct2_cache_dir(cfg["models_dir"]), threads=threads)
         counter = _CountingTranslator(m.model)
         m.model = counter
@@ -548,11 +527,11 @@ def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]
     """One fresh process for ``runtime`` running ``jobs`` (batch, calls) in turn; a row per job."""
     cfg = {"runtime": runtime, "jobs": [{"batch": b, "calls": c} for b, c in jobs], "path": str(ctx["path"]),
            "models_dir": str(ctx["models_dir"]), "texts": ctx["texts"], "out_tokens": ctx["plan"].out_tokens,
-           "threads": ctx["threads"]}
+           "threads": ctx["threads"], "pair": ctx["pair"]}
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(ctx["threads"])}
 
     def measure() -> tuple[list[dict[str, Any]], float, float]:
-        with RssMonitor() as mon:
+        with MemoryMonitor() as mon:
             proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT,
                                   env=env, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -595,10 +574,8 @@ _CONF = json.loads(os.environ["BENCH_SPEED_MODEL"])
 
 
 def _register(registry):
-    from models.inference.seq2seq import GenerationSettings
-
-    registry.KNOWN_MODELS[_CONF["ref"]] = registry.KnownModel(
-        _CONF["licence"], False, GenerationSettings(**_CONF["generation"]))
+    # settings named for this model override the checkpoint's, as a known checkpoint's are
+    registry.KNOWN_MODELS[_CONF["ref"]] = registry.KnownModel(_CONF["licence"], False, dict(_CONF["generation"]))
 
 
 class _Loader(importlib.abc.Loader):
@@ -627,76 +604,6 @@ sys.meta_path.insert(0, _Finder())
 '''
 
 
-def send(conn_box: list[Any], host: str, port: int, method: str, path: str, body: bytes | None,
-         timeout: float = 1800) -> tuple[int, bytes]:
-    """One request on the keep-alive connection in ``conn_box`` (opened when empty); a connection
-    the server closed while idle is reopened once."""
-    import http.client
-
-    for attempt in range(2):
-        if conn_box[0] is None:
-            conn_box[0] = http.client.HTTPConnection(host, port, timeout=timeout)
-        try:
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            conn_box[0].request(method, path, body=body, headers=headers)
-            resp = conn_box[0].getresponse()
-            return resp.status, resp.read()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            conn_box[0].close()
-            conn_box[0] = None  # the server closed an idle keep-alive connection: reconnect once
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def load(base: str, path: str, bodies: Sequence[bytes | None], clients: int, per_client: int,
-         method: str = "POST", timeout: float = 1800) -> dict[str, Any]:
-    """A closed loop: ``clients`` threads, each sending ``per_client`` requests back to back on a
-    keep-alive connection (bodies taken in turn; None for a request without one). Returns the wall
-    time, every latency and every response body; raises when any request was not a 200."""
-    from urllib.parse import urlsplit
-
-    url = urlsplit(base)
-    host, port = url.hostname or "127.0.0.1", url.port or 80
-    latencies: list[float] = []
-    responses: list[bytes] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-
-    def client(i: int) -> None:
-        box: list[Any] = [None]
-        barrier.wait()
-        for r in range(per_client):
-            body = bodies[(i + r * clients) % len(bodies)]
-            s = time.perf_counter()
-            try:
-                status, data = send(box, host, port, method, path, body, timeout)
-            except OSError as err:
-                status, data = 0, repr(err).encode()
-            took = time.perf_counter() - s
-            with lock:
-                if status == 200:
-                    latencies.append(took)
-                    responses.append(data)
-                else:
-                    errors.append(f"{status}: {data[:300]!r}")
-        if box[0] is not None:
-            box[0].close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    if errors:
-        raise RuntimeError(f"{len(errors)} of {clients * per_client} {method} {path} failed, first: {errors[0]}")
-    return {"seconds": wall, "latencies": latencies, "responses": responses}
-
-
 def _start(env: dict[str, str], workers: int) -> tuple[Any, str]:
     from bench.server import start_server
 
@@ -720,11 +627,12 @@ def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) 
                   "no_repeat_ngram_size": 0, "batch_size": BATCH}
     env = {
         "PYTHONPATH": f"{hook_dir}{os.pathsep}{ROOT}",
-        "BENCH_SPEED_MODEL": json.dumps({"ref": str(ctx["path"]), "licence": "apache-2.0",
+        "BENCH_SPEED_MODEL": json.dumps({"ref": str(ctx["path"]), "licence": ctx["licence"],
                                          "generation": generation}),
-        "SUMMARIZER_MODEL_TRANSLATE_KO_EN": str(ctx["path"]),
-        "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "", "SUMMARIZER_MODEL_SUMMARIZE_EN": "",
-        "SUMMARIZER_MODEL_SUMMARIZE_KO": "",
+        # the model translates from the input's language: a local folder, loaded as any configured model
+        "SUMMARIZER_MODEL_TRANSLATE_KO_EN": str(ctx["path"]) if ctx["pair"] == "ko-en" else "",
+        "SUMMARIZER_MODEL_TRANSLATE_EN_KO": str(ctx["path"]) if ctx["pair"] == "en-ko" else "",
+        "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "",
         "SUMMARIZER_BACKEND": backend,
         "SUMMARIZER_MODELS_DIR": str(ctx["models_dir"]),
         "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "",
@@ -738,36 +646,38 @@ def run_http_model(backend: str, ctx: dict[str, Any], args: argparse.Namespace) 
         "SUMMARIZER_LOG_LEVEL": "WARNING",
         "SUMMARIZER_LOAD_IN_BACKGROUND": "false",  # a worker accepts connections only once loaded
     }
-    bodies = [json.dumps({"text": t, "source_lang": "ko", "target_lang": "en"}).encode() for t in ctx["texts"]]
+    source, target = ctx["pair"].split("-")
+    bodies = [json.dumps({"text": t, "source_lang": source, "target_lang": target}).encode() for t in ctx["texts"]]
     rows = []
-    with RssMonitor() as mon:
+    with MemoryMonitor() as mon:
         t0 = time.perf_counter()
         proc, base = _start(env, workers)
         try:
             log(f"  http {backend}: server ready in {time.perf_counter() - t0:.0f} s "
                 f"({workers} worker(s) x {threads} thread(s))")
-            load(base, "/v1/translate", bodies[:1], 1, 1)  # first request through HTTP, not timed
+            closed_loop(base, "/v1/translate", bodies[:1], 1, 1)  # first request through HTTP, not timed
             for clients in LEVELS:
                 per_client = max(plan.http_rounds, -(-plan.http_min // clients))
-                res, others, steal = quietly(lambda c=clients, k=per_client: load(base, "/v1/translate", bodies, c, k),
-                                             f"http {backend} x{clients}", args)
+                res, others, steal = quietly(
+                    lambda c=clients, k=per_client: closed_loop(base, "/v1/translate", bodies, c, k),
+                    f"http {backend} x{clients}", args)
                 n = clients * per_client
-                sentences = [len(json.loads(r)["sentences"]) for r in res["responses"]]
+                sentences = [len(json.loads(o.body)["sentences"]) for o in res.outcomes]
                 if set(sentences) != {1}:
                     raise RuntimeError(f"the input was split into {sorted(set(sentences))} sentences, not 1")
-                lat = res["latencies"]
+                lat = res.latencies()
                 rows.append({
                     "runtime": f"http-{backend}", "mode": "http", "batch": BATCH, "clients": clients,
                     "workers": workers, "threads": threads, "requests": n, "tokens": n * plan.out_tokens,
                     "tokens_counted": f"requests x {plan.out_tokens} (forced by the settings)",
-                    "seconds": round(res["seconds"], 6),
-                    "tokens_per_s": n * plan.out_tokens / res["seconds"], "requests_per_s": n / res["seconds"],
+                    "seconds": round(res.seconds, 6),
+                    "tokens_per_s": n * plan.out_tokens / res.seconds, "requests_per_s": n / res.seconds,
                     "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
                     "peak_rss_mb": mon.peak_mb,  # master + workers, since start-up (loading included)
                     "peak_pss_mb": mon.peak_pss_mb,
                     "others_cpu_pct": others, "steal_pct": steal,
                 })
-                log(f"  http {backend} x{clients}: {n} requests in {res['seconds']:.1f} s")
+                log(f"  http {backend} x{clients}: {n} requests in {res.seconds:.1f} s")
         finally:
             _stop(proc)
     return rows
@@ -777,32 +687,25 @@ def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
     from service.config import Settings
 
     workers, threads = 2, Settings().threads  # the service's default threads per worker
-    env = {
-        "PYTHONPATH": str(ROOT),
-        "SUMMARIZER_MODEL_TRANSLATE_KO_EN": "", "SUMMARIZER_MODEL_TRANSLATE_EN_KO": "",
-        "SUMMARIZER_MODEL_SUMMARIZE_EN": "", "SUMMARIZER_MODEL_SUMMARIZE_KO": "",
-        "SUMMARIZER_CACHE_SIZE": "0", "SUMMARIZER_CACHE_REDIS_URL": "",
-        "SUMMARIZER_THREADS": str(threads), "SUMMARIZER_LOG_LEVEL": "WARNING",
-        # with two workers, the server is ready when one answers /readyz: the other must not take
-        # connections while it is still loading (it would answer 503 not_ready)
-        "SUMMARIZER_LOAD_IN_BACKGROUND": "false",
-    }
+    from bench.server import EXTRACTIVE_ENV
+
+    env = {**EXTRACTIVE_ENV, "PYTHONPATH": str(ROOT), "SUMMARIZER_THREADS": str(threads)}
     bodies = [json.dumps({"text": (ROOT / "samples" / name).read_text(encoding="utf-8")}).encode()
               for name in ("ko.txt", "en.txt")]
     clients = 8
     per_client = 4 if args.quick else 60
-    with RssMonitor() as mon:
+    with MemoryMonitor() as mon:
         proc, base = _start(env, workers)
         try:
-            load(base, "/v1/summarize", bodies, clients, 2)  # warm-up
-            res, others, steal = quietly(lambda: load(base, "/v1/summarize", bodies, clients, per_client),
+            closed_loop(base, "/v1/summarize", bodies, clients, 2)  # warm-up
+            res, others, steal = quietly(lambda: closed_loop(base, "/v1/summarize", bodies, clients, per_client),
                                          "extractive", args)
         finally:
             _stop(proc)
     n = clients * per_client
-    lat = res["latencies"]
+    lat = res.latencies()
     return {"runtime": "extractive", "mode": "http", "clients": clients, "workers": workers, "threads": threads,
-            "requests": n, "seconds": round(res["seconds"], 6), "articles_per_s": n / res["seconds"],
+            "requests": n, "seconds": round(res.seconds, 6), "articles_per_s": n / res.seconds,
             "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
             "peak_rss_mb": mon.peak_mb, "peak_pss_mb": mon.peak_pss_mb, "largest_process_rss_mb": mon.largest_mb,
             "others_cpu_pct": others, "steal_pct": steal}
@@ -813,24 +716,55 @@ def run_extractive(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_model(family: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    size = (QUICK_SIZES if args.quick else FULL_SIZES)[family]
-    plan = QUICK_PLAN if args.quick else FULL_PLANS[family]
-    log(f"{family}: d_model {size.d_model}, {size.layers}+{size.layers} layers, {size.heads} heads, "
-        f"ffn {size.ffn}, vocab {size.vocab or 'trained'}")
-    path = ensure_model(work, size)
+    real = REAL_MODELS.get(family)
+    lang = real.lang if real else "ko"
+    if real:
+        from tests.real_models import HUB_IDS, LICENCES, real_config
+
+        plan = REAL_PLANS[family]
+        conf = real_config(real.fixture)
+        shape: dict[str, Any] = {"real_config": HUB_IDS[real.fixture], **{
+            k: conf[k] for k in ("d_model", "encoder_layers", "decoder_layers", "encoder_attention_heads",
+                                 "encoder_ffn_dim", "vocab_size", "max_position_embeddings")}}
+        licence = LICENCES[real.fixture]
+        log(f"{family}: random weights at the real config of {HUB_IDS[real.fixture]}: d_model {conf['d_model']}, "
+            f"{conf['encoder_layers']}+{conf['decoder_layers']} layers, vocab {conf['vocab_size']}, "
+            + ("a stand-in tokenizer (opus-mt's is not public)" if real.fixture == "opus-mt-ko-en"
+               else "real tokenizer"))
+        path = ensure_real(work, family)
+    else:
+        size = (QUICK_SIZES if args.quick else FULL_SIZES)[family]
+        plan = QUICK_PLAN if args.quick else FULL_PLANS[family]
+        shape, licence = asdict(size), "apache-2.0"
+        log(f"{family}: d_model {size.d_model}, {size.layers}+{size.layers} layers, {size.heads} heads, "
+            f"ffn {size.ffn}, vocab {size.vocab or 'trained'}")
+        path = ensure_model(work, size)
     models_dir = work / "models_dir"
     convert_ct2(path, models_dir)
-    from transformers import AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
+
+    from models.inference.seq2seq import input_frame
 
     tokenizer = AutoTokenizer.from_pretrained(path)
-    texts = make_inputs(tokenizer, plan.in_tokens, BATCH)
-    in_tokens = [len(tokenizer(t)["input_ids"]) for t in texts]
+    if real:  # the service's sentence limit binds before the token bound
+        from models.text.sentences import MAX_SENTENCE
+
+        texts = make_inputs(tokenizer, plan.in_tokens, BATCH, lang, max_chars=MAX_SENTENCE)
+    else:
+        texts = make_inputs(tokenizer, plan.in_tokens, BATCH)
+    head, tail = input_frame(AutoConfig.from_pretrained(path), tokenizer("a")["input_ids"])
+    in_tokens = [len(head) + len(tokenizer(t)["input_ids"]) + len(tail) for t in texts]
+    log(f"  inputs: {BATCH} one-sentence {lang} texts of {min(in_tokens)}-{max(in_tokens)} tokens, "
+        f"{min(map(len, texts))}-{max(map(len, texts))} characters")
     ctx = {"path": path, "models_dir": models_dir, "texts": texts, "plan": plan, "threads": cores(),
-           "work": work, "args": args}
+           "work": work, "args": args, "pair": "ko-en" if lang == "ko" else "en-ko", "licence": licence}
     rows: list[dict[str, Any]] = []
     b1, b8 = (1, plan.b1_calls), (BATCH, plan.b8_calls)
     # a fresh process per row, so each peak RSS is its own; --quick shares one per runtime to save start-ups
-    groups: list[tuple[str, list[tuple[int, int]]]] = [("baseline", [b1])]
+    # the baseline a user would write, one request at a time, and the stronger one: generate() on 8 at once
+    groups: list[tuple[str, list[tuple[int, int]]]] = [("baseline", [b1, b8] if args.quick else [b1])]
+    if not args.quick:
+        groups.append(("baseline", [b8]))
     for runtime in ("ctranslate2-int8", "torch-qint8"):
         groups += [(runtime, [b1, b8])] if args.quick else [(runtime, [b1]), (runtime, [b8])]
     for runtime, jobs in groups:
@@ -849,13 +783,15 @@ def bench_model(family: str, args: argparse.Namespace, work: Path) -> list[dict[
         "the first)")
     first = rows[0]
     base_tps = statistics.mean([first["tokens_per_s"], end["tokens_per_s"]])
+    base_b8 = next((r["tokens_per_s"] for r in rows if r["runtime"] == "baseline" and r["batch"] == BATCH), 0.0)
     base_p50 = statistics.mean([first["p50_ms"], end["p50_ms"]])
     base_rss = max(first["peak_rss_mb"], end["peak_rss_mb"])
     base_pss = max(first["peak_pss_mb"], end["peak_pss_mb"])
     for row in rows:
-        row.update(model=family, size=asdict(size), in_tokens=round(statistics.mean(in_tokens), 1),
+        row.update(model=family, size=shape, input_lang=lang, in_tokens=round(statistics.mean(in_tokens), 1),
                    out_tokens=plan.out_tokens, baseline_drift=round(end["tokens_per_s"] / first["tokens_per_s"], 3))
         row["x_throughput"] = row["tokens_per_s"] / base_tps
+        row["x_throughput_b8"] = row["tokens_per_s"] / base_b8 if base_b8 else float("nan")
         row["x_p50"] = row["p50_ms"] / base_p50
         row["x_rss"] = row["peak_rss_mb"] / base_rss
         row["x_pss"] = row["peak_pss_mb"] / base_pss if base_pss else float("nan")
@@ -892,8 +828,12 @@ def render(report: dict[str, Any]) -> str:
     meta = report["meta"]
     lines = [
         f"bench.speed ({'quick' if meta['quick'] else 'full'}): {meta['cores']} cores, {meta['cpu']}",
-        f"work per request: one Korean sentence of ~{meta['in_tokens']} tokens in, greedy (num_beams=1), exactly "
-        f"{meta['out_tokens']} new tokens out (min=max; </s> and <pad> logits biased {SUPPRESS:g})",
+        "work per request: one "
+        + ", ".join(f"{'Korean' if lang == 'ko' else 'English'} sentence of ~{n:.0f} tokens ({m})"
+                    for m, lang, n in dict.fromkeys((r["model"], r.get("input_lang", "ko"), r["in_tokens"])
+                                                    for r in report["rows"]))
+        + f" in, greedy (num_beams=1), exactly {meta['out_tokens']} new tokens out (min=max; </s> and <pad> "
+        f"logits biased {SUPPRESS:g})",
         "tokens: in-process rows count generated ids; HTTP rows = requests x out tokens (forced by the settings "
         "the server is given through a KNOWN_MODELS entry, the same min=max settings that make the in-process "
         "rows produce exactly that many)",
@@ -903,15 +843,17 @@ def render(report: dict[str, Any]) -> str:
         f"threads = cores // workers: in-process {meta['cores']}; HTTP {meta['http_workers']} worker(s) x "
         f"{max(1, meta['cores'] // meta['http_workers'])}; dynamic batching max {BATCH}, wait "
         f"{meta['batch_wait_ms']} ms; result cache off",
+        "x base b8: against the baseline's generate() on a batch of 8 (fp32), the stronger baseline",
         "",
-        "| model | runtime | batch | clients | requests | tokens/s | x base | p50 ms | p95 ms | x base p50 "
+        "| model | runtime | batch | clients | requests | tokens/s | x base | x base b8 | p50 ms | p95 ms | x base p50 "
         "| peak PSS MB | x base PSS | peak RSS MB | x base RSS | others' CPU % |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["rows"]:
         lines.append(
             f"| {r['model']} | {r['runtime']} | {r['batch']} | {r['clients']} | {r['requests']} "
-            f"| {r['tokens_per_s']:.1f} | {r['x_throughput']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} "
+            f"| {r['tokens_per_s']:.1f} | {r['x_throughput']:.2f} | {r.get('x_throughput_b8', float('nan')):.2f} "
+            f"| {r['p50_ms']:.0f} | {r['p95_ms']:.0f} "
             f"| {r['x_p50']:.2f} | {r['peak_pss_mb']:.0f} | {r['x_pss']:.2f} | {r['peak_rss_mb']:.0f} "
             f"| {r['x_rss']:.2f} | {r['others_cpu_pct']:.0f} |")
     inexact = [f"{r['model']} {r['runtime']} b{r['batch']}" for r in report["rows"] if r.get("tokens_exact") is False]
@@ -946,7 +888,9 @@ def _cpu_name() -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny models and a few requests (CI smoke test)")
-    ap.add_argument("--model", choices=("marian", "bart", "both"), help="default: both (marian with --quick)")
+    ap.add_argument("--model", choices=("marian", "bart", "both", *REAL_MODELS),
+                    help="default: both (marian with --quick); the -real ones: random weights at the real config "
+                         "and tokenizer of opus-mt-ko-en, gogamza/kobart-summarization, facebook/bart-large-cnn")
     ap.add_argument("--out", default="artifacts/speed/speed.json",
                     help="the JSON report, or a folder for speed.json (default artifacts/speed/speed.json)")
     ap.add_argument("--workdir", help="where models are built and converted, reused across runs "
@@ -978,13 +922,15 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(args.workdir) if args.workdir else out / "work"
     work.mkdir(parents=True, exist_ok=True)
-    families = {"marian": ["marian"], "bart": ["bart"], "both": ["marian", "bart"]}[
-        args.model or ("marian" if args.quick else "both")]
+    if args.quick and args.model in REAL_MODELS:
+        ap.error("--quick builds tiny models: the -real models are full size")
+    choice = args.model or ("marian" if args.quick else "both")
+    families = ["marian", "bart"] if choice == "both" else [choice]
     rows: list[dict[str, Any]] = []
     for family in families:
         rows += bench_model(family, args, work)
     extractive = None if args.no_extractive else run_extractive(args)
-    plan = QUICK_PLAN if args.quick else FULL_PLANS[families[0]]
+    plan = QUICK_PLAN if args.quick else {**FULL_PLANS, **REAL_PLANS}[families[0]]
     report = {
         "meta": {"quick": args.quick, "cores": cores(), "cpu": _cpu_name(), "in_tokens": plan.in_tokens,
                  "out_tokens": plan.out_tokens, "http_workers": args.http_workers,

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.speed import FULL_SIZES, ROOT, cores, ensure_model
+from bench.load import cores
+from bench.speed import FULL_SIZES, ROOT, ensure_model
 
 CHILD = r"""
 import sys, time, torch

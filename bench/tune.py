@@ -1,6 +1,8 @@
 """Cross-validated tuning of the extractive ranker's weights on the dev sets.
 
-    python -m bench.tune --eval ../shared/eval [--folds 5] [--lang en|ko]
+    python -m bench.tune --eval ../shared/eval [--folds 5] [--lang en|ko] [--verify] [--cache artifacts/cache]
+
+(``bench.learn`` fits the weights instead, over the same Harness and folds; docs/ranking.md.)
 
 Every article is normalized, split, stripped of page chrome and analysed once through the
 pipeline's own steps (``normalize_text``, ``Engine.article_sentences``, ``Engine.ranking_features``:
@@ -25,11 +27,12 @@ import hashlib
 import importlib.util
 import itertools
 import json
+import pickle
 import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
@@ -42,10 +45,12 @@ from models.text.extractive import GRAPHS, RankWeights, pick_best_first, sentenc
 from models.text.normalize import normalize_text
 
 # The data sets, by language. CNN/DM = the English rows of dev.jsonl plus dev_cnndm.jsonl (both
-# CNN/DailyMail with highlights); BBC = dev_bbc.jsonl (extractive references).
+# CNN/DailyMail with highlights); BBC = dev_bbc.jsonl (extractive references); ko = the Korean
+# IT/science rows of dev.jsonl, ko_news = dev_ko_news.jsonl (regional news); both have the sentences
+# annotators picked.
 SETS = {
     "en": {"cnndm": [("dev.jsonl", "en"), ("dev_cnndm.jsonl", "en")], "bbc": [("dev_bbc.jsonl", "en")]},
-    "ko": {"ko": [("dev.jsonl", "ko")]},
+    "ko": {"ko": [("dev.jsonl", "ko")], "ko_news": [("dev_ko_news.jsonl", "ko")]},
 }
 
 GRID = {
@@ -105,8 +110,26 @@ def read_rows(eval_dir: Path, lang: str) -> list[tuple[str, dict]]:
     return rows
 
 
+# The source files the analysis of an article runs (normalize, split, chrome, candidates, features);
+# shaping bullets (compress/, style.py) and the seq2seq backends are run afresh on every score.
+ANALYSIS_SOURCES = ("pipeline.py", "contracts.py", "text/bullets.py", "text/chrome.py", "text/extractive.py",
+                    "text/language.py", "text/normalize.py", "text/page.py", "text/sentences.py", "text/shared.py")
+
+
+def cache_key(eval_dir: Path, lang: str) -> str:
+    """What the analysed articles depend on: the data files read and the analysis's source files
+    (a change to splitting, chrome, candidates or features is a new key, so a stale cache is never read)."""
+    h = hashlib.sha1(lang.encode())
+    for fname in sorted({f for parts in SETS[lang].values() for f, _ in parts}):
+        h.update((eval_dir / fname).read_bytes())
+    models = Path(__file__).resolve().parent.parent / "models"
+    for src in ANALYSIS_SOURCES:
+        h.update(src.encode() + b"\0" + (models / src).read_bytes())
+    return h.hexdigest()[:16]
+
+
 class Harness:
-    def __init__(self, eval_dir: Path, lang: str, max_bullets: int = 3) -> None:
+    def __init__(self, eval_dir: Path, lang: str, max_bullets: int = 3, cache_dir: Path | None = None) -> None:
         self.lang = lang
         self.k = max_bullets
         self.score = load_scorer(eval_dir / "score.py")
@@ -118,6 +141,14 @@ class Harness:
         self._tok_cache: dict[str, list[str]] = {}
         self._ref_cache: dict[str, list[Counter]] = {}
         self._pick_cache: dict[str, list[str]] = {}
+        # the analysed articles (never their bullets) may be kept between runs, outside the repository's
+        # tracked files (artifacts/ is ignored): the key changes with the data and with models/
+        cached = cache_dir / f"articles_{lang}_{cache_key(eval_dir, lang)}.pickle" if cache_dir else None
+        if cached is not None and cached.exists():
+            with open(cached, "rb") as f:
+                self.articles = [Article(row, name, cands, feats, lead3, ref_tokens=ref)
+                                 for name, row, cands, feats, lead3, ref in pickle.load(f)]
+            return
         for name, row in read_rows(eval_dir, lang):
             text = normalize_text(row["text"]).text
             given = normalize_text(row["title"]).text if row.get("title") else None
@@ -127,6 +158,11 @@ class Harness:
             art.ref_tokens = self.rouge._tokenizer.tokenize(row["reference"])
             art.lead3 = self.metrics(row, self.score.lead3_sentences(row), art.ref_tokens)
             self.articles.append(art)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with open(cached, "wb") as f:
+                pickle.dump([(a.dataset, a.row, a.cands, a.features, a.lead3, a.ref_tokens)
+                             for a in self.articles], f)
 
     def metrics(self, row: dict, bullets: Sequence[str], ref_tokens: list | None = None) -> dict[str, float]:
         """R1/R2 exactly as score.py computes them (its scorer's tokens; a tokenizer that drops
@@ -203,8 +239,14 @@ class Harness:
 
     def summary(self, arts: Iterable[Article], w: RankWeights | None) -> dict[str, dict[str, float]]:
         """Per data set: mean R1/R2/RL, picked share, and the same for Lead-3, and deltas."""
+        return self.summary_by(arts, lambda a: w)
+
+    def summary_by(self, arts: Iterable[Article], weights_of: Callable[[Article], RankWeights | None],
+                   ) -> dict[str, dict[str, float]]:
+        """:meth:`summary` with each article's own weights (e.g. its held-out fold's choice)."""
         by: dict[str, list[tuple[dict, dict]]] = {}
         for a in arts:
+            w = weights_of(a)
             m = self.article_metrics(a, w) if w is not None else a.lead3
             by.setdefault(a.dataset, []).append((m, a.lead3))
         out = {}
@@ -228,7 +270,8 @@ def objective(lang: str, s: dict[str, dict[str, float]]) -> float:
 
     English: CNN/DM R1 and R2 over Lead-3 and BBC picked over Lead-3 (a quarter point per
     point of picked, as a 12-point target weighs about as much as a 1-3 point ROUGE target);
-    Korean: R1 over Lead-3 plus picked share over Lead-3 (a quarter point each).
+    Korean: per set (IT/science, regional news, each counted once whatever its size), R1 over
+    Lead-3 plus picked share over Lead-3 (a quarter point per point).
     """
     if lang == "en":
         total = 0.0
@@ -237,7 +280,7 @@ def objective(lang: str, s: dict[str, dict[str, float]]) -> float:
         if "bbc" in s:
             total += s["bbc"]["d_picked"] / 4
         return total
-    return s["ko"]["d_rouge1"] + s["ko"].get("d_picked", 0.0) / 4
+    return sum(s[name]["d_rouge1"] + s[name].get("d_picked", 0.0) / 4 for name in ("ko", "ko_news") if name in s)
 
 
 def grid_points(lang: str, base: RankWeights) -> list[RankWeights]:
@@ -319,12 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument("--out", default="artifacts/tune", help="folder for the JSON report")
     ap.add_argument("--verify", action="store_true", help="first check the harness's bullets are the service's")
+    ap.add_argument("--cache", default=None,
+                    help="a folder to keep the analysed articles in between runs (e.g. artifacts/cache)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for lang in (["en", "ko"] if args.lang == "both" else [args.lang]):
         t0 = time.perf_counter()
-        h = Harness(Path(args.eval), lang)
+        h = Harness(Path(args.eval), lang, cache_dir=Path(args.cache) if args.cache else None)
         if args.verify:
             differ = h.verify()
             print(f"[{lang}] bullets scored here vs the service's: {len(h.articles) - len(differ)} of "

@@ -17,14 +17,19 @@ from typing import Any, Protocol
 
 from prometheus_client import Counter
 
-from .contracts import SummarizeRequest, SummaryResult
+from .contracts import (
+    EngineWrapper,
+    SummarizeRequest,
+    SummaryResult,
+    TranslationResult,
+)
 from .metrics import observe_cache
 from .pipeline import Engine
-from .text.bullets import Bullet
+from .text.bullets import DEFAULT_CEILING_RATIO, Bullet
 from .text.language import Detection
 from .text.sentences import Sentence
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: results carry max_chars and fallback
 log = logging.getLogger("models.cache")
 SHARED_STORE_ERRORS = Counter(
     "summarizer_shared_store_errors_total",
@@ -130,14 +135,17 @@ class RedisCache:
         return bool(self._client.ping())
 
 
-def cache_key(req: SummarizeRequest, model_ids: dict[str, str], backend: str, max_chars: dict[str, int]) -> str:
+def cache_key(
+    req: SummarizeRequest, model_ids: dict[str, str], backend: str, max_chars: dict[str, int],
+    ceiling_ratio: float = DEFAULT_CEILING_RATIO,
+) -> str:
     text_hash = hashlib.sha256(req.text.encode("utf-8")).hexdigest()
     html_hash = hashlib.sha256(req.html.encode("utf-8", "surrogatepass")).hexdigest() if req.html is not None else None
     params = {
         "v": CACHE_VERSION, "text": text_hash, "html": html_hash, "title": req.title, "source_lang": req.source_lang,
         "target_lang": req.target_lang, "max_bullets": req.max_bullets, "method": req.method,
-        "style": req.style,
-        "models": model_ids, "backend": backend, "max_chars": max_chars,
+        "style": req.style, "request_max_chars": req.max_chars,
+        "models": model_ids, "backend": backend, "max_chars": max_chars, "ceiling_ratio": ceiling_ratio,
     }
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
 
@@ -153,11 +161,12 @@ def result_from_json(raw: str) -> SummaryResult:
     return SummaryResult(**data)
 
 
-class CachedEngine:
-    """An :class:`Engine` whose ``summarize`` answers repeated requests from ``cache``."""
+class CachedEngine(EngineWrapper[Engine]):
+    """An :class:`Engine` whose ``summarize`` answers repeated requests from ``cache``; the rest of
+    :class:`~models.contracts.SummaryEngine` goes to the engine unchanged."""
 
     def __init__(self, engine: Engine, cache: Cache) -> None:
-        self.inner = engine
+        super().__init__(engine)
         self.cache = cache
         models: dict[str, str] = {}
         for lang, s in engine.summarizers.items():
@@ -168,12 +177,14 @@ class CachedEngine:
         self._backend = ",".join(sorted({getattr(m, "backend", "?") for m in
                                          [*engine.summarizers.values(), *engine.translators.values()]}))
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+    def translate(
+        self, text: str, source_lang: str, target_lang: str, html: str | None = None
+    ) -> TranslationResult:
+        return self.inner.translate(text, source_lang, target_lang, html)
 
     def summarize(self, req: SummarizeRequest) -> SummaryResult:
         t0 = time.perf_counter()
-        key = cache_key(req, self._models, self._backend, self.inner.config.max_chars)
+        key = cache_key(req, self._models, self._backend, self.inner.config.max_chars, self.inner.config.ceiling_ratio)
         raw = self.cache.get(key)
         if raw is not None:
             observe_cache(True)

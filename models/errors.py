@@ -3,6 +3,7 @@
     SummarizerError
      ├── UnsupportedLanguage   a language we do not serve, or one we could not detect
      ├── InputRejected         text that cannot be summarized (nothing but noise, say)
+     ├── ModelOutputUnusable   a model wrote nothing a bullet can be made of (empty, no sentence)
      ├── ModelUnavailable      a task with no model configured (e.g. translation ko→en)
      ├── ModelNotPresent       a configured model whose files are not on disk (start-up)
      ├── ModelNotAllowed       a non-commercial model without SUMMARIZER_ALLOW_NONCOMMERCIAL
@@ -27,6 +28,10 @@ class UnsupportedLanguage(SummarizerError):
 
 
 class InputRejected(SummarizerError):
+    pass
+
+
+class ModelOutputUnusable(SummarizerError):
     pass
 
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .contracts import SummarizeRequest
+from .contracts import MAX_MAX_CHARS, MIN_MAX_CHARS, SummarizeRequest, SummaryEngine
 from .errors import SummarizerError
-from .pipeline import Engine
 from .text.style import STYLES, Style
 
 
@@ -69,7 +68,50 @@ def _done_ids(out_path: Path, log: TextIO | None = None) -> set[str]:
     return ids
 
 
-def _request(row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence") -> SummarizeRequest:
+# what summarize_row raises for one bad row: reported and skipped, never the end of a job
+ROW_ERRORS = (SummarizerError, ValueError, TypeError)
+
+
+def failure_message(err: BaseException) -> str:
+    """The reason one of :data:`ROW_ERRORS` gives, in words."""
+    return str(getattr(err, "message", err))
+
+
+def parse_line(line: bytes) -> tuple[Any, str | None]:
+    """One input line's row, or None and the reason it cannot be one (not UTF-8, not JSON, no id).
+
+    A row that is JSON but not an object comes back as it is: :func:`summarize_row` rejects it.
+    """
+    try:
+        row = json.loads(line)
+    except UnicodeDecodeError as err:
+        return None, f"not UTF-8 (byte {err.start})"
+    except ValueError as err:
+        return None, f"malformed JSON: {err}"
+    if isinstance(row, dict) and "id" not in row:
+        return None, "row has no 'id'"
+    return row, None
+
+
+def row_problem(
+    row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence", max_chars: int | None = None,
+) -> str | None:
+    """Why :func:`summarize_row` would reject ``row`` before any model sees it, or None."""
+    try:
+        _request(row, target_lang, max_bullets, style, max_chars)
+    except ROW_ERRORS as err:
+        return failure_message(err)
+    return None
+
+
+def dump_row(result: dict[str, Any]) -> bytes:
+    """One output line: the row as JSON, UTF-8 (not escaped), ending in a newline."""
+    return (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _request(
+    row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence", max_chars: int | None = None,
+) -> SummarizeRequest:
     if not isinstance(row, dict):
         raise ValueError("row is not a JSON object")
     text, html = row.get("text"), row.get("html")
@@ -89,7 +131,17 @@ def _request(row: Any, target_lang: str | None, max_bullets: int, style: str = "
         target_lang=row.get("target_lang") or target_lang,
         max_bullets=int(row.get("max_bullets") or max_bullets),
         style=_style(row.get("style") or style),
+        max_chars=_max_chars(row.get("max_chars") or max_chars),
     )
+
+
+def _max_chars(value: Any) -> int | None:
+    """A row's (or the job's) target bullet length: 40-400 characters, as the API takes it."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MAX_CHARS <= value <= MAX_MAX_CHARS:
+        raise ValueError(f"max_chars must be a whole number {MIN_MAX_CHARS}-{MAX_MAX_CHARS} (got {value!r})")
+    return value
 
 
 def _style(value: Any) -> Style:
@@ -99,10 +151,11 @@ def _style(value: Any) -> Style:
 
 
 def summarize_row(
-    engine: Engine, row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence"
+    engine: SummaryEngine, row: Any, target_lang: str | None, max_bullets: int, style: str = "sentence",
+    max_chars: int | None = None,
 ) -> dict[str, Any]:
     """The output row for one input row; raises ValueError or a SummarizerError."""
-    result = engine.summarize(_request(row, target_lang, max_bullets, style))
+    result = engine.summarize(_request(row, target_lang, max_bullets, style, max_chars))
     return {
         "id": row["id"],
         "bullets": [b.text for b in result.bullets],
@@ -119,7 +172,7 @@ def summarize_row(
 
 
 def run_batch(
-    engine: Engine,
+    engine: SummaryEngine,
     in_path: str | Path,
     out_path: str | Path,
     target_lang: str | None = None,
@@ -128,6 +181,7 @@ def run_batch(
     style: str = "sentence",
     progress: bool = True,
     log: TextIO | None = None,
+    max_chars: int | None = None,
 ) -> BatchReport:
     """Append a summary row to ``out_path`` for every row of ``in_path`` not already there."""
     from tqdm import tqdm
@@ -143,16 +197,9 @@ def run_batch(
             if not line.strip():
                 continue
             report.total += 1
-            try:
-                row = json.loads(line)
-            except UnicodeDecodeError as err:
-                report.failed.append({"line": lineno, "error": f"not UTF-8 (byte {err.start})"})
-                continue
-            except ValueError as err:
-                report.failed.append({"line": lineno, "error": f"malformed JSON: {err}"})
-                continue
-            if isinstance(row, dict) and "id" not in row:
-                report.failed.append({"line": lineno, "error": "row has no 'id'"})
+            row, error = parse_line(line)
+            if error is not None:
+                report.failed.append({"line": lineno, "error": error})
                 continue
             if isinstance(row, dict):
                 rid = str(row["id"])
@@ -172,20 +219,20 @@ def run_batch(
     with open(out_path, "ab") as out, ThreadPoolExecutor(max(1, workers)) as pool, tqdm(
         total=len(todo), disable=not progress, unit="article", file=log, desc="summarizing"
     ) as bar:
-        futures = {pool.submit(summarize_row, engine, row, target_lang, max_bullets, style): (ln, row)
+        futures = {pool.submit(summarize_row, engine, row, target_lang, max_bullets, style, max_chars): (ln, row)
                    for ln, row in todo}
         for fut in as_completed(futures):
             lineno, row = futures[fut]
             try:
                 result = fut.result()
-            except (SummarizerError, ValueError, TypeError) as err:
-                message = getattr(err, "message", str(err))
+            except ROW_ERRORS as err:
+                message = failure_message(err)
                 row_id = row.get("id") if isinstance(row, dict) else None
                 report.failed.append({"line": lineno, "id": row_id, "error": message})
                 bar.write(f"line {lineno} (id {row_id}): skipped: {message}", file=log)
             else:
                 with lock:  # a kill can cut only the last line,, repaired on resume
-                    out.write((json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8"))
+                    out.write(dump_row(result))
                     out.flush()  # each finished row survives the process being killed
                 report.done += 1
             bar.update(1)

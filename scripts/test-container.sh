@@ -14,7 +14,8 @@
 #    rate limit is counted there (429 after the limit);
 # 4. the model image (--target models): its size; with the tiny test models of tests/tiny_models.py
 #    built into a derived image and configured by SUMMARIZER_* settings, /v1/translate answers both
-#    ways and /v1/models lists them.
+#    ways, /v1/models lists them, and `python -m service models check` (run in the container,
+#    offline) reports each model with its backend, special tokens, generation settings and speed.
 # Everything it starts (containers, redis-server, images it built) is removed at the end.
 #
 # What these machines need is done here, never in the Dockerfile users build: podman's containers.conf
@@ -409,6 +410,11 @@ C3=$NAME-models
 start "$C3" "$IMG:tiny" -p "127.0.0.1:$PORT3:8000" -e SUMMARIZER_WORKERS=1
 py ready "http://127.0.0.1:$PORT3" 300 "$C3" "$ENGINE" || fail "the model image did not become ready"
 py translate "http://127.0.0.1:$PORT3"
+# the doctor a user runs after downloading: loads each configured model offline, one short generation
+$ENGINE exec -e HF_HUB_OFFLINE=1 "$C3" python -m service models check > "$WORK/check.log" 2>&1 \
+  || { cat "$WORK/check.log" >&2; fail "models check failed in the model image"; }
+sed 's/^/   /' "$WORK/check.log"
+grep -q "backend ctranslate2" "$WORK/check.log" || fail "models check did not report the CTranslate2 backend"
 $ENGINE stop -t "$GRACE" "$C3" >>"$WORK/stop.log" 2>&1
 say "model image checked"
 echo "container checks passed in $(($(date +%s) - T0)) s"

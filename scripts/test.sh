@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command: install the dev lock (runtime + test tools) into .venv, lint, then run the whole suite.
+# The test command: install the dev lock (runtime + test tools) and the Ray lock (Ray Data, for
+# tests/test_ray_batch.py; same pins as the dev lock) into .venv, lint, then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
+bash scripts/setup.sh --ray
 # System packages for the Redis and browser tests: installed here when we are root; otherwise the
 # command to run is printed and the tests stop, unless SUMMARIZER_SKIP_SYSTEM_TESTS=1 says to run
 # without them (pytest's summary then says how many tests that skipped).

@@ -8,7 +8,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 
-from models import Engine
+from models.contracts import SummaryEngine
 
 from .config import Settings
 from .errors import register_error_handlers
@@ -21,7 +21,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("service.access")
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+def create_app(settings: Settings | None = None, engine: SummaryEngine | None = None) -> Flask:
     """Build the app. Tests inject ``settings`` and a ready ``engine``; production passes nothing.
 
     Without an injected engine, the engine is built here (in the gunicorn worker, after fork:

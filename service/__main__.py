@@ -32,7 +32,7 @@ def _engine():  # noqa: ANN202
     from .runtime import build_engine
 
     engine = build_engine(Settings.from_env())
-    engine.splitter.warm_up()
+    engine.pipeline.splitter.warm_up()
     return engine
 
 
@@ -82,9 +82,9 @@ def _summarize(args: argparse.Namespace) -> int:
     engine = _engine()
     try:
         result = engine.summarize(SummarizeRequest(
-            **({"html": text} if args.html else {"text": text}),
-            source_lang=args.source_lang, target_lang=args.target_lang,
-            max_bullets=args.max_bullets, method=args.method, style=args.style))
+            text="" if args.html else text, html=text if args.html else None,
+            source_lang=args.source_lang, target_lang=args.target_lang, max_bullets=args.max_bullets,
+            method=args.method, style=args.style, max_chars=args.max_chars))
     except SummarizerError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 2
@@ -92,7 +92,6 @@ def _summarize(args: argparse.Namespace) -> int:
         from .serialize import summary_to_response
 
         response = summary_to_response(result, "cli")
-        response.text, response.title = result.text, result.title
         print(response.model_dump_json(indent=2, exclude_none=True))
     else:
         if result.title:
@@ -107,14 +106,62 @@ def _summarize(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from models.jobs import run_batch
 
+    if args.engine == "ray":
+        return _batch_ray(args)
+    ray_only = [f"--{name.replace('_', '-')}" for name in RAY_BATCH_OPTIONS if getattr(args, name) is not None]
+    if ray_only:
+        raise CliError(f"{', '.join(ray_only)}: only with --engine ray")
     _check_readable(args.input)
     if args.workers < 1:
         raise CliError(f"--workers must be at least 1 (got {args.workers})")
     report = run_batch(_engine(), args.input, args.output, target_lang=args.target_lang,
                        max_bullets=args.max_bullets, workers=args.workers, progress=not args.no_progress,
+                       max_chars=args.max_chars,
                        style=args.style)
     print(f"{report.done} summarized, {report.skipped} already done, {len(report.failed)} failed "
           f"of {report.total} rows", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+RAY_BATCH_OPTIONS = ("actors", "batch_size", "cpus_per_actor", "gpus_per_actor", "format")
+
+
+def _batch_ray(args: argparse.Namespace) -> int:
+    """``batch --engine ray``: the same rows on a Ray cluster (models.jobs_ray); OUT is a folder."""
+    import dataclasses
+    import functools
+
+    from models.jobs_ray import BatchInputError, RayNotInstalled, import_ray, run_ray_batch
+
+    from .runtime import build_engine, check_models
+
+    try:
+        import_ray()
+    except RayNotInstalled as err:
+        raise CliError(str(err)) from None
+    for name, value, least in (("--workers", args.workers, 1), ("--actors", args.actors, 1),
+                               ("--batch-size", args.batch_size, 1),
+                               ("--cpus-per-actor", args.cpus_per_actor, 0.01),
+                               ("--gpus-per-actor", args.gpus_per_actor, 0)):
+        if value is not None and value < least:
+            raise CliError(f"{name} must be at least {least:g} (got {value:g})")
+    settings = Settings.from_env()
+    check_models(settings)  # a missing model stops here, not in every actor
+    cpus = args.cpus_per_actor or 1.0
+    if not settings.torch_threads:  # an actor's share of the node, not the whole node
+        settings = dataclasses.replace(settings, torch_threads=max(1, int(cpus)))
+    try:
+        report = run_ray_batch(
+            functools.partial(build_engine, settings), args.input, args.output,
+            target_lang=args.target_lang, max_bullets=args.max_bullets, style=args.style, max_chars=args.max_chars,
+            out_format=args.format or "jsonl", actors=args.actors, batch_size=args.batch_size or 32,
+            workers=args.workers, cpus_per_actor=cpus, gpus_per_actor=args.gpus_per_actor or 0.0,
+            progress=not args.no_progress)
+    except BatchInputError as err:
+        raise CliError(str(err)) from None
+    print(f"{report.done} summarized, {report.skipped} already done, {len(report.failed)} failed "
+          f"of {report.total} rows" + (f"; failures in {report.errors_path}" if report.failed else ""),
+          file=sys.stderr)
     return 1 if report.failed else 0
 
 
@@ -155,7 +202,33 @@ def _models_download(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if converted is not None:
-            print(f"{ref}\t{converted}\t(CTranslate2 int8, for SUMMARIZER_BACKEND={backend})")
+            cost = ""
+            if converted.peak_rss_mb is not None:
+                budget = 1.5 * (converted.checkpoint_mb or 0) + 500
+                cost = (f"; converted in {converted.seconds:.0f} s, peak memory {converted.peak_rss_mb:.0f} MB "
+                        f"for {converted.checkpoint_mb:.0f} MB of weights (budget 1.5x + 500 MB = {budget:.0f} MB)")
+            print(f"{ref}\t{converted.path}\t(CTranslate2 int8, for SUMMARIZER_BACKEND={backend}{cost})")
+    return 1 if failed else 0
+
+
+def _models_check(args: argparse.Namespace) -> int:
+    from models.inference.doctor import check_configured
+
+    from .runtime import configured_models
+
+    settings = Settings.from_env()
+    backend = args.backend or settings.backend
+    configured = configured_models(settings)
+    if not args.model and not any(configured.values()):
+        print("error: no model configured: set SUMMARIZER_MODEL_* (or SUMMARIZER_PRESET), or name models",
+              file=sys.stderr)
+        return 2
+    results = check_configured(configured, settings.models_dir or None, backend, args.model,
+                               settings.torch_threads_effective)
+    for result in results:
+        print("\n".join(result.lines()))
+    failed = [r for r in results if r.error]
+    print(f"{len(results) - len(failed)} of {len(results)} model(s) OK", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -204,20 +277,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--method", default="auto", choices=["auto", "extractive", "abstractive"])
     p.add_argument("--style", default="sentence", choices=["sentence", "concise"],
                    help="concise: Korean noun-ending bullets, English main clauses")
+    p.add_argument("--max-chars", type=int, choices=range(40, 401), metavar="40-400",
+                   help="target bullet length (default: SUMMARIZER_MAX_CHARS_EN/_KO for the bullets' language)")
     p.add_argument("--html", action="store_true",
                    help="the file is a web page's HTML: its article is extracted (nothing is fetched)")
     p.add_argument("--json", action="store_true", help="print the API's JSON response")
     p.set_defaults(func=_summarize)
 
     p = sub.add_parser("batch", help="summarize a JSONL file of {id, text or html, ...} rows (resumable)")
-    p.add_argument("input")
-    p.add_argument("output")
+    p.add_argument("input", help="JSONL file; with --engine ray also Parquet, a folder, or s3://, gs://, ... URIs")
+    p.add_argument("output", help="JSONL file; with --engine ray a folder of part files (local or a URI)")
     p.add_argument("--target-lang", choices=["ko", "en"])
     p.add_argument("--max-bullets", type=int, default=3, choices=range(1, 11), metavar="1-10")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1, help="threads (with --engine ray: per actor)")
     p.add_argument("--style", default="sentence", choices=["sentence", "concise"],
                    help="bullet style for rows without their own 'style'")
+    p.add_argument("--max-chars", type=int, choices=range(40, 401), metavar="40-400",
+                   help="target bullet length for rows without their own 'max_chars'")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--engine", default="local", choices=["local", "ray"],
+                   help="local: this process; ray: Ray Data actors on RAY_ADDRESS's cluster, or a local one "
+                        "(needs bash scripts/setup.sh --ray)")
+    p.add_argument("--actors", type=int, help="ray: actors, each with its own models (default: CPUs or GPUs "
+                                              "of the cluster / per actor)")
+    p.add_argument("--batch-size", type=int, help="ray: rows per actor call and per part file (default 32)")
+    p.add_argument("--cpus-per-actor", type=float, help="ray: CPUs each actor reserves (default 1)")
+    p.add_argument("--gpus-per-actor", type=float, help="ray: GPUs each actor reserves (a model on CUDA)")
+    p.add_argument("--format", choices=["jsonl", "parquet"], help="ray: the part files' format (default jsonl)")
     p.set_defaults(func=_batch)
 
     p = sub.add_parser("models", help="download or list seq2seq models")
@@ -231,6 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     d.set_defaults(func=_models_download)
     ls = msub.add_parser("list", help="show configured models, whether they are present, and presets")
     ls.set_defaults(func=_models_list)
+    ck = msub.add_parser("check", help="load each configured model offline, run one short generation and report "
+                                       "backend, special tokens, generation settings, limits, memory and speed")
+    ck.add_argument("model", nargs="*", help="check only these (ids, folders or SUMMARIZER_MODEL_* names)")
+    ck.add_argument("--backend", choices=("transformers", "transformers-int8", "ctranslate2", "auto"),
+                    help="default: SUMMARIZER_BACKEND")
+    ck.set_defaults(func=_models_check)
 
     args = ap.parse_args(argv)
     try:

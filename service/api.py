@@ -120,9 +120,7 @@ def check_html_size(html: str | None, limit: int) -> None:
 
 
 def _summary_response(result: Any) -> SummarizeResponse:
-    response = summary_to_response(result, g.request_id)
-    response.text, response.title = result.text, result.title
-    return response
+    return summary_to_response(result, g.request_id)
 
 
 def _input_fields(body: SummarizeBody | TranslateBody) -> dict[str, Any]:
@@ -194,9 +192,7 @@ def translate() -> Response:
     result = _holder().engine().translate(body.text or "", body.source_lang, body.target_lang, html=body.html)
     g.log_fields = {"source_lang": result.source_lang, "target_lang": result.target_lang, **_input_fields(body)}
     observe_stages("/v1/translate", result.timings_ms)
-    response = translation_to_response(result, g.request_id)
-    response.source_text, response.title = result.source_text, result.title
-    return _json(response)
+    return _json(translation_to_response(result, g.request_id))
 
 
 @bp.get("/v1/models")

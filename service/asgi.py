@@ -1,4 +1,4 @@
-"""gunicorn entry point of the default worker: ``service.asgi:app`` (see service/server.py).
+"""gunicorn entry point of the default ``asgi`` worker: ``service.asgi:app`` (see service/server.py).
 
 Imported in each worker after fork (no --preload), so every worker builds its own models.
 """

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from models.text.bullets import DEFAULT_MAX_CHARS
+from models.text.bullets import DEFAULT_CEILING_RATIO, DEFAULT_MAX_CHARS
 
 
 class SettingsError(ValueError):
@@ -30,19 +30,25 @@ class Settings:
     timeout_s: int = 120
     graceful_timeout_s: int = 30
     keepalive_s: int = 5
-    # seconds a client has for a new connection's request headers, and again for the body (408 after)
+    # seconds a client has for the whole body once the headers are in (408 after; header time is unbounded
+    # by the bare server: the ingress or proxy in front bounds it, README "Protection and limits")
     read_timeout_s: float = 10.0
     # asgi: gunicorn's asyncio worker reads requests, Flask runs in `threads` threads (slow clients
     # hold no thread); gthread: gunicorn's threaded worker (a slow client holds a thread)
     server_worker: str = "asgi"
+    # a worker busier than another closes kept-alive connections after answering (service/balance.py)
+    balance_workers: bool = True
     max_requests: int = 2000
     max_requests_jitter: int = 200
     # limits
     max_body_bytes: int = 1_048_576
     max_text_chars: int = 100_000
     max_html_bytes: int = 1_000_000  # html field, UTF-8 bytes (413); inside max_body_bytes
+    # target bullet length per language (a request's max_chars overrides it), and the ceiling, as a
+    # multiple of the target, that a sentence with no grammatical shortening may run to
     max_chars_en: int = DEFAULT_MAX_CHARS["en"]
     max_chars_ko: int = DEFAULT_MAX_CHARS["ko"]
+    ceiling_ratio: float = DEFAULT_CEILING_RATIO
     # behaviour
     # auto: in the background with one worker (so /healthz answers during a long load), before the
     # worker accepts connections with several (the others serve meanwhile: no 503 not_ready when a
@@ -75,10 +81,17 @@ class Settings:
     api_keys: str = ""  # comma-separated; empty with no keys file: no authentication
     api_keys_file: str = ""  # lines of salt$sha256(salt+key)
     rate_limit_per_minute: int = 0  # per key, or per client address without keys; 0: off
+    # where the counts live: memory (this process), file (a SQLite file every worker of the server
+    # opens), redis (shared by replicas); empty: redis with a URL, else file with several gunicorn
+    # workers (the master names the file), else memory
+    rate_limit_storage: str = ""
     rate_limit_redis_url: str = ""
+    rate_limit_file: str = ""  # storage=file; empty: a file in a folder the gunicorn master makes
     # comma-separated proxy addresses/networks whose X-Forwarded-For names the client; empty: none
     trusted_proxies: str = ""
-    max_inflight: int = 0  # engine calls at once per worker; 0: 2 x threads
+    max_inflight: int = 0  # work requests admitted at once per worker (running or waiting); 0: 2 x threads
+    # how much lower the work threads' CPU priority is than the event loop's (nice; asgi worker; 0: same)
+    work_nice: int = 10
     request_timeout_s: float = 60.0
     batch_max_items: int = 16
 
@@ -110,6 +123,12 @@ class Settings:
             (self.read_timeout_s > 0, "SUMMARIZER_READ_TIMEOUT_S must be more than 0"),
             (self.batch_coming_wait_ms >= 0, "SUMMARIZER_BATCH_COMING_WAIT_MS must be 0 or more"),
             (self.server_worker in ("asgi", "gthread"), "SUMMARIZER_SERVER_WORKER must be asgi or gthread"),
+            (self.max_inflight >= 0, "SUMMARIZER_MAX_INFLIGHT must be 0 (2 x threads) or more"),
+            (0 <= self.work_nice <= 19, "SUMMARIZER_WORK_NICE must be 0-19"),
+            (self.rate_limit_storage in ("", "memory", "file", "redis"),
+             "SUMMARIZER_RATE_LIMIT_STORAGE must be memory, file or redis (empty: chosen from the other settings)"),
+            (self.rate_limit_storage != "redis" or bool(self.rate_limit_redis_url),
+             "SUMMARIZER_RATE_LIMIT_STORAGE=redis needs SUMMARIZER_RATE_LIMIT_REDIS_URL"),
             (_networks_ok(self.trusted_proxies),
              f"SUMMARIZER_TRUSTED_PROXIES={self.trusted_proxies!r} must be comma-separated addresses or "
              "networks (10.0.0.0/8)"),
@@ -118,6 +137,8 @@ class Settings:
             (self.max_html_bytes >= 1024, "SUMMARIZER_MAX_HTML_BYTES must be at least 1024"),
             (self.max_chars_en >= 40, "SUMMARIZER_MAX_CHARS_EN must be at least 40"),
             (self.max_chars_ko >= 30, "SUMMARIZER_MAX_CHARS_KO must be at least 30"),
+            (1.0 <= self.ceiling_ratio <= 3.0, "SUMMARIZER_CEILING_RATIO must be 1.0-3.0 (1.0: no sentence over "
+                                                "the target)"),
             (
                 self.backend in ("transformers", "transformers-int8", "ctranslate2", "auto"),
                 "SUMMARIZER_BACKEND must be transformers, transformers-int8, ctranslate2 or auto",
@@ -141,6 +162,21 @@ class Settings:
         if value == "auto":
             return self.workers == 1
         return value in _TRUE
+
+    @property
+    def max_inflight_effective(self) -> int:
+        """Work requests admitted at once per worker: as many waiting as running by default."""
+        return self.max_inflight or 2 * self.threads
+
+    @property
+    def rate_limit_storage_effective(self) -> str:
+        """memory, file or redis (see ``rate_limit_storage``)."""
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        if self.rate_limit_redis_url:
+            return "redis"
+        # the gunicorn master names a file when it starts several workers (service/gunicorn_conf.py)
+        return "file" if self.rate_limit_file else "memory"
 
     @property
     def torch_threads_effective(self) -> int:

@@ -16,6 +16,7 @@ from models.errors import (
     InputRejected,
     ModelNotAllowed,
     ModelNotPresent,
+    ModelOutputUnusable,
     ModelUnavailable,
     NotReady,
     Overloaded,
@@ -41,6 +42,8 @@ class ApiError(Exception):
 _DOMAIN: dict[type[SummarizerError], tuple[int, str, int | None]] = {
     UnsupportedLanguage: (422, "unsupported_language", None),
     InputRejected: (422, "unprocessable_text", None),
+    # the model ran and wrote nothing usable: the server's side, not the client's text
+    ModelOutputUnusable: (502, "model_output_unusable", None),
     ModelUnavailable: (503, "model_unavailable", None),
     ModelNotPresent: (503, "model_not_present", None),
     ModelNotAllowed: (503, "model_not_allowed", None),

@@ -3,11 +3,11 @@
 Seq2seq models are created per worker after fork, never in the master: a CTranslate2 translator made
 in the master hung every forked worker, and torch used in the master deadlocked sync workers. So no
 ``preload_app``; each worker imports ``service.asgi`` (``service.wsgi`` with gthread) and builds its
-own engine. The engine sets torch's threads to the worker's share of the cores when it loads a model
-(two workers x two threads on two cores ran many times slower than one thread each); a worker with
-no model configured never imports torch at all (about 190 MB less per worker). What is safe to share
-is preloaded: the master builds kiwipiepy and lingua (``on_starting``), and the workers inherit
-them.
+own engine. Only documented settings and server hooks are used here: no worker subclass. The
+engine sets torch's threads to the worker's share of the cores when it loads a model (two workers
+x two threads on two cores ran many times slower than one thread each); a worker with no model
+configured never imports torch at all (about 190 MB less per worker). What is safe to share is
+preloaded: the master builds kiwipiepy and lingua (``on_starting``), and the workers inherit them.
 """
 from __future__ import annotations
 
@@ -20,26 +20,33 @@ from pathlib import Path
 from service.config import Settings
 
 METRICS_DIR_PREFIX = "summarizer-metrics-"  # the folders service.__main__._serve creates
+SERVER_DIR_PREFIX = "summarizer-server-"  # the folder on_starting makes for the rate-limit file
 _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
-# asgi (default): gunicorn's asyncio worker reads each request whole, then Flask runs in a pool of
-# SUMMARIZER_THREADS threads (service/server.py): clients trickling headers or bodies hold no
-# thread. gthread: a thread reads each request itself (measured: 200 slow clients starve it).
+# asgi (default): gunicorn's bundled asyncio worker reads each request whole, then Flask runs in
+# SUMMARIZER_THREADS threads behind service.server.Gate (admission, deadlines, body limits,
+# recycling): clients trickling headers or bodies hold no thread. Documented settings only.
+# gthread: gunicorn's threaded worker, where a thread reads each request itself (measured: 200 slow
+# clients starve it); only behind a proxy that buffers whole requests.
 if _settings.server_worker == "asgi":
-    worker_class = "service.server.Worker"
+    worker_class = "asgi"
     wsgi_app = "service.asgi:app"
-    threads = 1  # the asyncio worker has no threads of its own; Flask's pool is sized in service/server.py
+    asgi_lifespan = "off"  # the app needs no start-up or shutdown messages; each worker loads its engine on import
+    # service.server.Gate recycles the worker after SUMMARIZER_MAX_REQUESTS (+ jitter) requests served,
+    # announcing Connection: close first; gunicorn's own count would also count refusals and could close
+    # a kept-alive connection after an answer that did not say so
+    max_requests = 0
 else:
     worker_class = "gthread"
     wsgi_app = "service.wsgi:app"
     threads = _settings.threads
+    max_requests = _settings.max_requests
+    max_requests_jitter = _settings.max_requests_jitter
 timeout = _settings.timeout_s
 graceful_timeout = _settings.graceful_timeout_s
 keepalive = _settings.keepalive_s
-max_requests = _settings.max_requests
-max_requests_jitter = _settings.max_requests_jitter
 preload_app = False
 # workers' heartbeat files on tmpfs: on a disk-backed /tmp (a container's overlay, an emptyDir) a
 # slow fsync can stall the heartbeat and get a healthy worker killed
@@ -84,16 +91,35 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
     an earlier run (an emptyDir survives a container restart) would be summed in, and a reused pid
     would inherit a dead worker's values."""
     _preload_text()
-    if _settings.server_worker == "asgi":
+    _rate_limit_file(server.cfg.workers)
+    if _settings.server_worker == "asgi":  # open requests and reload marks (service/balance.py)
         from service.balance import create_board
 
-        create_board(_settings.workers)
+        create_board(server.cfg.workers)
     folder = _metrics_dir()
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink(missing_ok=True)
+
+
+_made_dirs: list[Path] = []
+
+
+def _rate_limit_file(worker_count: int) -> None:
+    """Name the file the workers share their rate-limit counts in (``SUMMARIZER_RATE_LIMIT_FILE``), in
+    a folder of this server's own, where ``SUMMARIZER_RATE_LIMIT_STORAGE`` asks for one or, left
+    empty without Redis, where there are several workers. Set in the master's environment before the
+    workers fork, so each reads the same path in its settings."""
+    storage = _settings.rate_limit_storage or ("redis" if _settings.rate_limit_redis_url else "")
+    if _settings.rate_limit_per_minute <= 0 or _settings.rate_limit_file or storage in ("memory", "redis"):
+        return
+    if storage == "" and worker_count <= 1:
+        return
+    folder = Path(tempfile.mkdtemp(prefix=SERVER_DIR_PREFIX))
+    _made_dirs.append(folder)
+    os.environ["SUMMARIZER_RATE_LIMIT_FILE"] = str(folder / "ratelimit.sqlite3")
 
 
 def _preload_text() -> None:
@@ -106,8 +132,8 @@ def _preload_text() -> None:
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signature
-    """A dead worker's live gauges must stop counting in /metrics, and its connections on the
-    board (service/balance.py) in the choice of who accepts next."""
+    """A dead worker's live gauges must stop counting in /metrics, and its open requests on the
+    board (service/balance.py) in the choice of who keeps a connection."""
     from service.balance import board
 
     shared = board()
@@ -119,8 +145,21 @@ def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook signatur
         multiprocess.mark_process_dead(worker.pid)
 
 
+def on_reload(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
+    """A reload (SIGHUP) starts new workers and then stops these: their answers say Connection: close
+    from now on, so no kept-alive connection of theirs ends after an answer that did not say so."""
+    from service.balance import board
+
+    shared = board()
+    if shared is not None:
+        shared.drain_all()
+
+
 def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn hook signature
-    """Remove the metrics folder ``python -m service serve`` made for this server (never an operator's)."""
+    """Remove the folders made for this server: the rate-limit file's, and the metrics folder
+    ``python -m service serve`` made (never an operator's)."""
+    for made in _made_dirs:
+        shutil.rmtree(made, ignore_errors=True)
     folder = _metrics_dir()
     if folder is not None and folder.parent == Path(tempfile.gettempdir()) \
             and folder.name.startswith(METRICS_DIR_PREFIX):

@@ -29,6 +29,10 @@ STAGE_LATENCY = Histogram(
     ["route", "stage"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 IN_FLIGHT = Gauge("summarizer_http_requests_in_flight", "Requests being handled", multiprocess_mode="livesum")
+# answered by the server's gate (service/server.py) in Flask's place: 408 (body too slow), 503 (overloaded),
+# 504 (never reached a thread in time); these never reach the app's own counters above
+GATE_ANSWERS = Counter("summarizer_gate_answers_total", "Answers the server gave before or instead of the app",
+                       ["status"])
 
 
 def observe_stages(route: str, timings_ms: Mapping[str, float]) -> None:

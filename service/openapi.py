@@ -27,8 +27,8 @@ _ERRORS = {
     "403": "API key not valid",
     "404": "No such route",
     "405": "Method not allowed on this route (see `details.allowed` and the `Allow` header)",
-    "408": "The request's headers, or its body, did not arrive within SUMMARIZER_READ_TIMEOUT_S (the "
-           "connection is then closed)",
+    "408": "The request's body did not arrive within SUMMARIZER_READ_TIMEOUT_S once its headers were in "
+           "(the connection is then closed)",
     "413": "Body over the size limit (checked before parsing), or an `html` field over "
            "SUMMARIZER_MAX_HTML_BYTES",
     "415": "Body not sent as application/json",

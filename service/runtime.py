@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from models import Engine, EngineConfig, NotReady
+from models.contracts import SummaryEngine
 from models.pipeline import EXTRACTIVE_ID
 
 from .config import Settings
@@ -38,7 +39,7 @@ def check_models(settings: Settings) -> None:
     check_configured(configured_models(settings), settings.models_dir or None, settings.allow_noncommercial)
 
 
-def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
+def build_engine(settings: Settings, base: Engine | None = None) -> SummaryEngine:
     """The production engine for ``settings``: kiwipiepy, lingua, and the configured models.
 
     ``base`` lends its (expensive) sentence splitter and language detector, e.g. in tests.
@@ -56,7 +57,8 @@ def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
         batch_coming_wait_ms=settings.batch_coming_wait_ms,
         device=settings.device,
     )
-    config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko})
+    config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko},
+                          ceiling_ratio=settings.ceiling_ratio)
     engine = Engine(
         splitter=base.splitter if base else None,
         detector=base.detector if base else None,
@@ -67,22 +69,21 @@ def build_engine(settings: Settings, base: Engine | None = None) -> Engine:
     return with_guard(with_cache(engine, settings), settings)
 
 
-def with_guard(engine: Engine, settings: Settings) -> Engine:
+def with_guard(engine: SummaryEngine, settings: Settings) -> SummaryEngine:
     """Bound the engine calls in flight in this worker and give each a deadline."""
     from models.guard import GuardedEngine
 
-    inflight = settings.max_inflight or 2 * settings.threads
-    return GuardedEngine(engine, inflight, settings.request_timeout_s)  # type: ignore[return-value]
+    return GuardedEngine(engine, settings.max_inflight_effective, settings.request_timeout_s)
 
 
-def with_cache(engine: Engine, settings: Settings) -> Engine:
+def with_cache(engine: Engine, settings: Settings) -> SummaryEngine:
     """Wrap ``engine`` in the configured result cache (Redis, else an LRU; none when size is 0)."""
     from models.cache import CachedEngine, LRUCache, RedisCache
 
     if settings.cache_redis_url:
-        return CachedEngine(engine, RedisCache(settings.cache_redis_url, settings.cache_ttl_s))  # type: ignore[return-value]
+        return CachedEngine(engine, RedisCache(settings.cache_redis_url, settings.cache_ttl_s))
     if settings.cache_size > 0:
-        return CachedEngine(engine, LRUCache(settings.cache_size))  # type: ignore[return-value]
+        return CachedEngine(engine, LRUCache(settings.cache_size))
     return engine
 
 
@@ -93,9 +94,9 @@ class EngineHolder:
     engine before it is ready get :class:`NotReady` (503 with Retry-After).
     """
 
-    def __init__(self, factory: Callable[[], Engine]) -> None:
+    def __init__(self, factory: Callable[[], SummaryEngine]) -> None:
         self._factory = factory
-        self._engine: Engine | None = None
+        self._engine: SummaryEngine | None = None
         self.state = "loading"
         self.public_error: str | None = None
         self._lock = threading.Lock()
@@ -133,7 +134,7 @@ class EngineHolder:
     def ready(self) -> bool:
         return self.state == "ready"
 
-    def engine(self) -> Engine:
+    def engine(self) -> SummaryEngine:
         if self._engine is None:
             raise NotReady(f"the summarizer is {self.state}; retry shortly", {"state": self.state})
         return self._engine
@@ -161,5 +162,6 @@ def _card(model: object) -> dict:
         "revision": getattr(spec, "revision", None),
         "licence": getattr(spec, "licence", None) or "unknown",
         "backend": getattr(model, "backend", None),
+        "backend_reason": getattr(model, "backend_reason", None),
         "device": getattr(model, "device", None),
     }

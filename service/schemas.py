@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from models.contracts import MAX_MAX_CHARS, MIN_MAX_CHARS
+
 MAX_BULLETS = 10
 MAX_TITLE_CHARS = 1_000
 
@@ -101,6 +103,14 @@ class SummarizeBody(_Strict):
         description="sentence: whole (compressed) sentences; concise: Korean noun-ending bullets "
                     "(명사형 종결), English compressed to the main clause.",
     )
+    max_chars: Annotated[StrictInt, BeforeValidator(_integral)] | None = Field(
+        None, ge=MIN_MAX_CHARS, le=MAX_MAX_CHARS,
+        description="Target bullet length in characters, for the bullets' language (default: "
+                    "SUMMARIZER_MAX_CHARS_EN 140 / SUMMARIZER_MAX_CHARS_KO 100). A longer sentence is "
+                    "compressed where a grammatical shortening exists, else kept whole up to the ceiling "
+                    "(SUMMARIZER_CEILING_RATIO × the target, default 1.5); never cut, never ending in '…'.",
+        json_schema_extra=_no_default,
+    )
 
     _null = field_validator("text", "html", mode="before")(_not_null)
     _text = field_validator("text")(_check_text)
@@ -157,6 +167,10 @@ class SummarizeResponse(BaseModel):
     models: dict[str, str] = Field(description="Model id per task used, e.g. summarize, translate.")
     chunks: int | None = Field(None, description="Input chunks the abstractive model read.")
     cached: bool = Field(False, description="Answered from the result cache.")
+    max_chars: int | None = Field(None, description="The target length the bullets were shaped to.")
+    fallback: dict[str, str] | None = Field(
+        None, description='Method "auto" that could not use the abstractive model\'s output: '
+                          '{"from": "abstractive", "reason": ...}; the bullets are extractive.')
     text: str | None = Field(None, description="For html input: the extracted article text; every sources "
                                               "offset points into it.")
     title: str | None = Field(None, description="The headline found: the page's title for html input, or a "
@@ -204,6 +218,8 @@ class ModelInfo(BaseModel):
     licence: str
     kind: Literal["builtin", "seq2seq"]
     backend: str | None = None
+    backend_reason: str | None = Field(None, description="Why this backend runs the model: the setting that "
+                                       "named it, or the rule `auto` applied.")
     device: str | None = Field(None, description="cpu or cuda, for seq2seq models.")
 
 

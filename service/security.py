@@ -3,10 +3,12 @@
 Keys: ``SUMMARIZER_API_KEYS`` (comma-separated) and/or ``SUMMARIZER_API_KEYS_FILE`` (one
 ``salt$sha256(salt + key)`` per line, so the file holds no usable key). Sent as
 ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``; compared in constant time.
-Rate limits: a fixed one-minute window per key (or per client address without keys), counted in
-Redis when ``SUMMARIZER_RATE_LIMIT_REDIS_URL`` is set (shared by replicas), else in a SQLite file in
-the server's multiprocess folder (shared by its workers), else in memory (one process: tests, the
-Flask dev server). The client address is the TCP peer, or, when the peer is one of
+Rate limits: a fixed one-minute window per key (or per client address without keys), counted where
+``SUMMARIZER_RATE_LIMIT_STORAGE`` says: ``redis`` (``SUMMARIZER_RATE_LIMIT_REDIS_URL``, shared by
+replicas), ``file`` (a SQLite file every worker of one server opens: ``SUMMARIZER_RATE_LIMIT_FILE``,
+which the gunicorn master sets to a folder of its own when left empty) or ``memory`` (this process:
+tests, the Flask dev server); left empty, redis with a URL, else file with several workers, else
+memory. The client address is the TCP peer, or, when the peer is one of
 ``SUMMARIZER_TRUSTED_PROXIES``, the nearest untrusted address in ``X-Forwarded-For``.
 """
 from __future__ import annotations
@@ -16,7 +18,6 @@ import hmac
 import ipaddress
 import logging
 import math
-import os
 import sqlite3
 import threading
 import time
@@ -27,11 +28,10 @@ from flask import Flask, Response, g, request
 
 from models.cache import StoreHealth
 
-from .config import Settings
+from .config import Settings, SettingsError
 from .errors import error_response
 
 log = logging.getLogger("service.security")
-SHARED_LIMITER_FILE = "ratelimit.sqlite3"  # in PROMETHEUS_MULTIPROC_DIR, the serve command's per-server folder
 
 OPEN_PREFIXES = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/static", "/favicon")
 
@@ -231,14 +231,18 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: list[Ne
 
 
 def make_limiter(settings: Settings) -> RateLimiter | None:
-    """The rate limiter for ``settings``: Redis, else the server-wide file, else this process's memory."""
+    """The rate limiter ``settings.rate_limit_storage_effective`` names (None when limits are off);
+    raises :class:`SettingsError` for file storage without a file."""
     if settings.rate_limit_per_minute <= 0:
         return None
-    if settings.rate_limit_redis_url:
+    storage = settings.rate_limit_storage_effective
+    if storage == "redis":
         return RedisRateLimiter(settings.rate_limit_redis_url, settings.rate_limit_per_minute)
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # read once, at start-up
-    if folder and os.path.isdir(folder):
-        return SharedFileRateLimiter(Path(folder, SHARED_LIMITER_FILE), settings.rate_limit_per_minute)
+    if storage == "file":
+        if not settings.rate_limit_file:
+            raise SettingsError("SUMMARIZER_RATE_LIMIT_STORAGE=file needs SUMMARIZER_RATE_LIMIT_FILE: the "
+                                "serve command's gunicorn master sets one per server; elsewhere name a path")
+        return SharedFileRateLimiter(settings.rate_limit_file, settings.rate_limit_per_minute)
     return MemoryRateLimiter(settings.rate_limit_per_minute)
 
 

@@ -29,6 +29,10 @@ def summary_to_response(result: SummaryResult, request_id: str) -> SummarizeResp
         models=result.models,
         chunks=result.chunks,
         cached=result.cached,
+        max_chars=result.max_chars,
+        fallback=result.fallback,
+        text=result.text,
+        title=result.title,
         timings_ms=result.timings_ms,
         request_id=request_id,
     )
@@ -43,6 +47,8 @@ def translation_to_response(result: TranslationResult, request_id: str) -> Trans
         if result.detected else None,
         model=result.model,
         sentences=[AlignedSentence(source=_span(s), translation=t) for s, t in result.sentences],
+        source_text=result.source_text,
+        title=result.title,
         timings_ms=result.timings_ms,
         request_id=request_id,
     )

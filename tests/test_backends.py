@@ -28,13 +28,10 @@ def _hf_forced(model: Seq2SeqModel, texts: list[str]) -> list[list[int]]:
 
 def _ct2_forced(model: CT2Model, texts: list[str]) -> list[list[int]]:
     """CTranslate2's greedy ids for the same N tokens, with the forced first token transformers uses."""
-    source = [model.tokenizer.tokens(model.spec.prefix + t) for t in texts]
-    prefix = None
-    if model._forced_bos is not None:
-        prefix = [model.tokenizer.convert_ids_to_tokens([model._forced_bos])] * len(texts)
-    results = model.model.translate_batch(source, target_prefix=prefix, beam_size=1, max_decoding_length=N,
-                                          min_decoding_length=N, no_repeat_ngram_size=0)
-    return [model.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+    results = model.model.translate_batch(model.source_tokens(texts), target_prefix=model._target_prefix(len(texts)),
+                                          beam_size=1, max_decoding_length=N, min_decoding_length=N,
+                                          no_repeat_ngram_size=0)
+    return [model.tokenizer.target_ids(r.hypotheses[0]) for r in results]
 
 
 @pytest.mark.parametrize("family", ["marian_ko_en", "bart", "t5", "mt5_nc"])
@@ -75,6 +72,7 @@ def test_backend_switch_keeps_the_response_contract(model_settings, engine: Engi
         en = client.post("/v1/summarize", json={"text": en_article}).get_json()
         models = client.get("/v1/models").get_json()["models"]
         assert {m["backend"] for m in models if m["kind"] == "seq2seq"} == {backend}
+        assert {m["backend_reason"] for m in models if m["kind"] == "seq2seq"} == {f"SUMMARIZER_BACKEND={backend}"}
         bodies[backend] = (ko, en)
     for a, b in [*zip(bodies["transformers"], bodies["ctranslate2"]),
                  *zip(bodies["transformers"], bodies["transformers-int8"])]:
@@ -90,6 +88,7 @@ def test_auto_backend_uses_ctranslate2_where_it_converts(tiny_models: dict[str, 
         {("translate", "ko-en"): str(tiny_models["marian_ko_en"])}, models_dir=str(tmp_path), backend="auto"
     )
     assert translators[("ko", "en")].backend == "ctranslate2"
+    assert translators[("ko", "en")].backend_reason.startswith("auto: CTranslate2 int8")  # /v1/models says why
 
 
 def test_concurrent_conversions_share_one_folder(tiny_models: dict[str, Path], tmp_path: Path) -> None:
@@ -108,3 +107,28 @@ def test_concurrent_conversions_share_one_folder(tiny_models: dict[str, Path], t
     assert len(folders) == 1
     assert (Path(folders.pop()) / "model.bin").is_file()
     assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
+
+
+@pytest.fixture(scope="module")
+def marian_separate_vocabs(tmp_path_factory) -> Path:
+    from tests.tiny_models import build_marian_separate_vocabs
+
+    return build_marian_separate_vocabs(tmp_path_factory.mktemp("sepvoc") / "marian-sepvoc", seed=6)
+
+
+def test_separate_target_vocabulary_on_both_backends(marian_separate_vocabs: Path, tmp_path: Path) -> None:
+    """Marian with its own target vocabulary (two vocabulary files, unshared embeddings): CTranslate2
+    decodes the same target ids as transformers, and both read them as the same Korean text."""
+    path = marian_separate_vocabs
+    spec = spec_for(str(path), ("translate", "en-ko"), path)
+    hf = Seq2SeqModel(path, spec)
+    assert hf.tokenizer.separate_vocabs and not hf.config.share_encoder_decoder_embeddings
+    ct2 = CT2Model(path, spec, tmp_path / "ct2", compute_type="float32")
+    texts = ["The plan starts next year and will change the city.", "Good."]
+    expected, got = _hf_forced(hf, texts), _ct2_forced(ct2, texts)
+    for e, g in zip(expected, got):
+        assert len(e) >= N - 1 and e[: N - 1] == g[: N - 1], (e, g)
+        text = hf.tokenizer.decode(e, skip_special_tokens=True)
+        assert text.strip() and not text.isascii()  # Korean pieces: read with the target vocabulary
+        assert " ".join(ct2.tokenizer.decode(ct2.tokenizer.target_tokens(e)).split()) == " ".join(text.split())
+    assert hf.generate(texts) and ct2.generate(texts)

@@ -167,3 +167,23 @@ def test_batch_reports_falsy_and_wrong_typed_rows(engine: Engine, tmp_path: Path
     assert "non-empty 'text'" in errors["empty"] and "non-empty 'html'" in errors["empty-html"]
     assert "must be a string (got int)" in errors["number"] and "(got list)" in errors["list"]
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["after"]
+
+
+def test_a_rows_max_chars_is_its_bullets_target(tmp_path, engine) -> None:  # noqa: ANN001
+    """max_chars per row (else the job's) is the target length, with the API's range (40-400)."""
+    import json
+
+    from models.jobs import run_batch
+
+    text = (Path(__file__).resolve().parents[1] / "samples" / "en.txt").read_text(encoding="utf-8")
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"id": "wide", "text": text, "max_chars": 400}, {"id": "narrow", "text": text},
+        {"id": "bad", "text": text, "max_chars": 20})), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    report = run_batch(engine, src, out, progress=False, max_chars=60)
+    rows = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert set(rows) == {"wide", "narrow"} and [f["id"] for f in report.failed] == ["bad"]
+    assert "max_chars must be a whole number 40-400" in report.failed[0]["error"]
+    assert all(len(b) <= 90 for b in rows["narrow"]["bullets"])  # 60, and its 1.5 x ceiling
+    assert sum(map(len, rows["narrow"]["bullets"])) < sum(map(len, rows["wide"]["bullets"]))

@@ -117,12 +117,16 @@ def test_an_announcement_without_a_call_stops_holding_batches() -> None:
 
 
 class _BatchedTranslator:
-    """A translator over a batching model, as the registry builds one (``.model`` is the batcher)."""
+    """A translator over a batching model, naming it as its ``batcher`` as the registry's do."""
 
     model_id = "slow"
 
     def __init__(self, model: BatchingModel) -> None:
         self.model = model
+
+    @property
+    def batcher(self) -> BatchingModel:
+        return self.model
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         return self.model.generate(list(texts))

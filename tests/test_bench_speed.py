@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-IN_PROCESS = {("baseline", 1), ("baseline-end", 1), ("ctranslate2-int8", 1), ("ctranslate2-int8", 8),
+IN_PROCESS = {("baseline", 1), ("baseline", 8), ("baseline-end", 1), ("ctranslate2-int8", 1), ("ctranslate2-int8", 8),
               ("torch-qint8", 1), ("torch-qint8", 8)}
 HTTP = {(f"http-{backend}", clients) for backend in ("ctranslate2", "transformers") for clients in (1, 4, 8, 16)}
 POSITIVE = ("requests", "tokens", "seconds", "tokens_per_s", "requests_per_s", "x_throughput", "p50_ms", "p95_ms",
@@ -62,3 +62,96 @@ def test_quick_speed_report_has_every_row(tmp_path: Path) -> None:
         assert extractive[key] > 0, key
     assert {t["runtime"] for t in report["targets"]} == {"http-ctranslate2", "http-transformers", "http"}
     assert "| marian | baseline |" in proc.stdout  # the table was printed
+
+
+# ----------------------------------------------------------------------------------------------
+# the -real models: random weights at the real config.json, with the real tokenizer files
+
+REAL_FIXTURES = ("bart-large-cnn", "kobart", "opus-mt-ko-en")
+SHAPE_KEYS = ("d_model", "encoder_layers", "decoder_layers", "encoder_attention_heads", "encoder_ffn_dim",
+              "vocab_size", "max_position_embeddings", "pad_token_id", "eos_token_id", "decoder_start_token_id")
+
+
+@pytest.mark.parametrize("fixture", REAL_FIXTURES)
+def test_real_builder_gives_the_fixtures_full_shape(fixture: str, tmp_path: Path) -> None:
+    """What bench.speed builds at full size: the fixture's config, read back by AutoConfig, gives a model of
+    the real width, depth and vocabulary (built on the meta device: shapes only, no memory)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
+
+    from tests.real_models import FIXTURES, real_config, write_real_folder
+
+    real = real_config(fixture)
+    written = write_real_folder(fixture, tmp_path)
+    assert written == real
+    assert (tmp_path / "config.json").read_text(encoding="utf-8") == json.dumps(real, indent=2)
+    for f in (FIXTURES / fixture).iterdir():  # the real tokenizer files, byte for byte
+        if f.name != "config.json":
+            assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+    config = AutoConfig.from_pretrained(tmp_path)
+    for key in SHAPE_KEYS:
+        assert getattr(config, key) == real[key], key
+    with torch.device("meta"):
+        model = AutoModelForSeq2SeqLM.from_config(config)
+    assert len(model.model.encoder.layers) == real["encoder_layers"]
+    assert len(model.model.decoder.layers) == real["decoder_layers"]
+    assert tuple(model.get_input_embeddings().weight.shape) == (real["vocab_size"], real["d_model"])
+    assert tuple(model.lm_head.weight.shape) == (real["vocab_size"], real["d_model"])
+
+
+@pytest.mark.parametrize("fixture", REAL_FIXTURES)
+def test_real_builder_model_loads_through_the_service(fixture: str, tmp_path: Path) -> None:
+    """The builder's weights, at a reduced width and depth (the test only; the bench builds full size): the
+    folder loads with transformers and through the service's own loading (KoBART framed <s> ... </s> by the
+    service), vocabulary and special ids are the fixture's, and </s> and <pad> are suppressed, so a
+    forced length is decoded in full."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from bench.speed import SUPPRESS, build_real
+    from models.inference.registry import spec_for
+    from models.inference.seq2seq import GenerationSettings, Seq2SeqModel
+    from tests.real_models import REDUCED, real_config
+
+    real = real_config(fixture)
+    path = build_real(fixture, tmp_path / fixture, overrides=REDUCED)
+    model = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
+    for key in ("vocab_size", "max_position_embeddings", "pad_token_id", "eos_token_id", "decoder_start_token_id"):
+        assert getattr(model.config, key) == real[key], key
+    assert model.config.d_model == REDUCED["d_model"]
+    assert model.get_input_embeddings().weight.shape[0] == real["vocab_size"]
+    for token in (real["eos_token_id"], real["pad_token_id"]):
+        assert model.final_logits_bias[0, token].item() == SUPPRESS
+    assert len(AutoTokenizer.from_pretrained(path)) >= 30000  # the real (or padded) vocabulary, not a tiny one
+    lang = "en" if fixture == "bart-large-cnn" else "ko"
+    text = "The council approved the budget on Monday." if lang == "en" else "정부는 5일 새 정책을 발표했다."
+    pair = ("translate", "en-ko" if lang == "en" else "ko-en")
+    served = Seq2SeqModel(path, spec_for(str(path), pair, path))
+    assert served.frame == (([0], [1]) if fixture == "kobart" else ([], []))
+    assert served.max_input_tokens == min(real["max_position_embeddings"], served.tokenizer.model_max_length)
+    settings = GenerationSettings(num_beams=1, max_new_tokens=8, min_new_tokens=8, no_repeat_ngram_size=0)
+    with torch.inference_mode():
+        out = served._forward(served._encode([text]), settings)
+    assert out.shape[1] == 1 + 8  # the decoder start and 8 new tokens: nothing stopped early
+
+
+def test_real_inputs_are_one_sentence_within_the_limit() -> None:
+    """The -real inputs: Korean for KoBART, English for bart-large-cnn, each one sentence to the service and
+    within its 600-character sentence limit, so a request is one model input."""
+    from transformers import AutoTokenizer
+
+    from bench.speed import make_inputs
+    from models.text.sentences import MAX_SENTENCE, SentenceSplitter
+    from tests.real_models import FIXTURES
+
+    splitter = SentenceSplitter()
+    for fixture, lang in (("kobart", "ko"), ("bart-large-cnn", "en")):
+        tok = AutoTokenizer.from_pretrained(FIXTURES / fixture)
+        texts = make_inputs(tok, 400, 3, lang, max_chars=MAX_SENTENCE)
+        assert len(set(texts)) == 3
+        for text in texts:
+            assert len(text) <= MAX_SENTENCE
+            assert len(splitter.split(text, lang)) == 1
+            n = len(tok(text)["input_ids"])
+            assert (150 if lang == "ko" else 60) <= n <= 400, (fixture, n)
+            assert text.isascii() == (lang == "en")

@@ -163,3 +163,17 @@ def test_concise_style_from_the_page(browser, base: str) -> None:
     assert shown == [b["text"] for b in api["bullets"]] and shown
     sentence = requests.post(base + "/v1/summarize", json={"text": ko}, timeout=30).json()
     assert [b["text"] for b in sentence["bullets"]] != shown  # the style changed the bullets
+
+
+def test_bullet_length_from_the_page(browser, base: str) -> None:
+    import requests
+
+    d = browser
+    d.get(base + "/")
+    en = (ROOT / "samples" / "en.txt").read_text(encoding="utf-8")
+    d.execute_script("document.getElementById('max_chars').value = '60';")
+    _submit(d, en)
+    _wait(d, lambda drv: "length: 60" in drv.find_element("id", "meta").text)
+    shown = [b.text for b in d.find_elements("css selector", "#bullets li")]
+    api = requests.post(base + "/v1/summarize", json={"text": en, "max_chars": 60}, timeout=30).json()
+    assert shown == [b["text"] for b in api["bullets"]] and all(len(t) <= 90 for t in shown)

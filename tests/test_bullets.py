@@ -5,13 +5,16 @@ bullet ever ends in "…"; translated bullets are compressed too. Limits are the
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import pytest
 
+from models.errors import ModelOutputUnusable
 from models.pipeline import Engine, SummarizeRequest
 from models.text.bullets import DEFAULT_MAX_CHARS, is_noise, shape_bullets, strip_leading_tag
 from models.text.compress import is_clause_en, is_sentence_ko
+from models.text.rules import Rule
 from models.text.sentences import Morph, Sentence
 from models.text.style import is_nominal_ko
 
@@ -116,16 +119,31 @@ def test_translations_are_compressed_not_cut(engine, ko_article: str) -> None:  
     result = eng.summarize(SummarizeRequest(text=ko_article, source_lang="ko", target_lang="en"))
     texts = [b.text for b in result.bullets]
     assert texts == [
+        # compressed to the target: the attribution goes
         "A small team of engineers in Oslo has built a ferry that runs entirely on batteries charged from "
         "the city's hydroelectric grid.",
+        # no grammatical shortening within 140, 183 characters: kept whole, within the 1.5 x ceiling
+        EN_UNCOMPRESSIBLE,
         "The results were published in a journal.",
-    ]  # the translation that cannot be compressed is left out, never cut
-    assert all(len(t) <= EN_LIMIT and is_clause_en(t) for t in texts)
+    ]  # never cut, never left out for its length
+    assert all(len(t) <= EN_LIMIT * 1.5 and is_clause_en(t) for t in texts)
     # each bullet keeps the source sentence it was translated from
     assert [b.sources for b in result.bullets] == [
-        b.sources for i, b in enumerate(engine.summarize(SummarizeRequest(text=ko_article, source_lang="ko")).bullets)
-        if i != 1
+        b.sources for b in engine.summarize(SummarizeRequest(text=ko_article, source_lang="ko")).bullets
     ]
+
+
+def test_a_translation_past_the_ceiling_is_kept_whole_never_a_422(engine, ko_article: str) -> None:  # noqa: ANN001
+    """A model's output is never refused for its length: past the ceiling, with no shortening, a
+    translated bullet is returned whole (the request used to fail with 422)."""
+    run_on = (EN_UNCOMPRESSIBLE.rstrip(".") + ", raised pensions for everyone over the age of seventy and promised a "
+              "review of the whole tax system before the end of the next parliament.")
+    translator = _VerboseTranslator([run_on] * 3)
+    eng = Engine(engine.splitter, engine.detector, translators={("ko", "en"): translator})
+    result = eng.summarize(SummarizeRequest(text=ko_article, source_lang="ko", target_lang="en", max_bullets=1))
+    assert len(run_on) > EN_LIMIT * 1.5
+    assert [b.text for b in result.bullets] == [run_on]
+    assert result.max_chars == EN_LIMIT
 
 
 def test_engine_concise_korean(engine, ko_article: str) -> None:  # noqa: ANN001
@@ -166,22 +184,49 @@ def test_translation_over_the_limit_is_made_again_from_a_shorter_source(engine) 
     assert fitted[0].sources == bullets[0].sources
 
 
-class _RamblingSummarizer:
-    """Stands in for a model whose output has no sentence that can be made a bullet."""
+class _FixedSummarizer:
+    """Stands in for a summarization model that always writes ``text``."""
 
-    model_id = "test/rambling"
+    model_id = "test/fixed"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     def summarize(self, sentences: Sequence[str]):  # noqa: ANN201
         from models.contracts import AbstractiveSummary
 
-        return AbstractiveSummary("cou cou cou " * 40, chunks=1)
+        return AbstractiveSummary(self.text, chunks=1)
 
 
-def test_abstractive_output_that_cannot_fit_falls_back_to_sentences(engine, en_article: str) -> None:  # noqa: ANN001
-    eng = Engine(engine.splitter, engine.detector, summarizers={"en": _RamblingSummarizer()})
-    result = eng.summarize(SummarizeRequest(text=en_article, source_lang="en"))
-    assert result.method == "extractive" and result.models["summarize"] == "builtin/extractive-textrank"
-    assert result.bullets and all(len(b.text) <= EN_LIMIT and "…" not in b.text for b in result.bullets)
+def test_abstractive_output_is_never_refused_for_its_length(engine, en_article: str) -> None:  # noqa: ANN001
+    """A generated sentence past the ceiling with no shortening is the model's bullet, kept whole
+    (it used to be dropped and the request answered with extractive bullets)."""
+    long = (EN_UNCOMPRESSIBLE.rstrip(".") + ", raised pensions for everyone over the age of seventy and promised a "
+            "review of the whole tax system before the end of the next parliament.")
+    eng = Engine(engine.splitter, engine.detector, summarizers={"en": _FixedSummarizer(long + " " + EN_ATTRIBUTED)})
+    for method in ("auto", "abstractive"):
+        result = eng.summarize(SummarizeRequest(text=en_article, source_lang="en", method=method))
+        assert result.method == "abstractive" and result.models["summarize"] == "test/fixed"
+        assert result.fallback is None
+        texts = [b.text for b in result.bullets]
+        assert texts[0] == long and len(long) > EN_LIMIT * 1.5  # whole, never cut
+        assert texts[1] == ("A small team of engineers in Oslo has built a ferry that runs entirely on batteries "
+                            "charged from the city's hydroelectric grid.")  # compressed where it can be
+        assert not any(t.endswith("…") for t in texts)
+
+
+@pytest.mark.parametrize(("output", "reason"), [("", "the model wrote no text"),
+                                                ("© 2024 — 📷", "the model wrote nothing a bullet can be made of")])
+def test_unusable_model_output_auto_falls_back_and_says_so_abstractive_errs(
+    engine, en_article: str, output: str, reason: str,  # noqa: ANN001
+) -> None:
+    eng = Engine(engine.splitter, engine.detector, summarizers={"en": _FixedSummarizer(output)})
+    auto = eng.summarize(SummarizeRequest(text=en_article, source_lang="en"))
+    assert auto.method == "extractive" and auto.models["summarize"] == "builtin/extractive-textrank"
+    assert auto.fallback is not None and auto.fallback["from"] == "abstractive"
+    assert auto.fallback["reason"].startswith(reason) and auto.bullets
+    with pytest.raises(ModelOutputUnusable, match=reason):
+        eng.summarize(SummarizeRequest(text=en_article, source_lang="en", method="abstractive"))
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -247,3 +292,59 @@ def test_strip_leading_tag_en(text: str, expected: str) -> None:
 )
 def test_strip_leading_tag_ko(text: str, expected: str) -> None:
     assert strip_leading_tag(Sentence(text, 0, len(text)), "ko").text == expected
+
+
+# --- one reading of the noise and chrome rules per request ---------------------------------
+
+ONCE_TEXTS = {
+    # a plain article under a Title Case headline: ranking reads the headline as the title (the
+    # rules without headings) after the candidates read it (with them)
+    "en-article": ("en", "Riverton Votes To Replace Its Diesel Buses\n"
+                         "The Riverton city council voted on Tuesday to replace all 120 diesel buses with electric "
+                         "ones by 2030.\nThe plan will cost about $90 million, most of it from a federal grant, "
+                         "officials said.\nMayor Ana Ruiz said the change would cut the city's transport emissions "
+                         "by a third.\nThe first 20 electric buses are due to arrive next spring."),
+    # a pasted page: chrome lines, a caption printed twice, lines of one sentence and of two
+    "en-page": ("en", "Home > News > Local\nRiverton votes to replace its diesel buses\nBy Jane Doe\n"
+                      "Published: March 3, 2026\nShare this article\n"
+                      "The Riverton city council voted on Tuesday to replace all 120 diesel buses with electric "
+                      "ones by 2030. The plan will cost about $90 million, officials said.\n"
+                      "Mayor Ana Ruiz said the change would cut the city's transport emissions by a third.\n"
+                      "A new electric bus at the depot on Monday. (Photo: Riverton Transit)\n"
+                      "The first 20 electric buses are due to arrive next spring, and the rest will follow over "
+                      "four years.\nDrivers will be trained over the winter, the transit agency said.\n"
+                      "A new electric bus at the depot on Monday. (Photo: Riverton Transit)\n"
+                      "Copyright 2026 Riverton Daily. All rights reserved."),
+    "ko-page": ("ko", "홈 > 사회 > 교통\n한빛시, 시내버스 전면 전기버스로 바꾼다\n(한빛=한빛뉴스) 김하늘 기자 =\n"
+                      "입력 2026.03.03 09:14\n"
+                      "한빛시가 내년 3월부터 시내버스 전 노선에 전기버스를 단계적으로 투입한다고 12일 밝혔다.\n"
+                      "시는 2028년까지 약 7천 대의 버스를 모두 전기버스로 바꾸는 데 1조 2천억 원을 투입할 계획이다. "
+                      "충전소도 40곳 새로 짓는다.\n"
+                      "새 전기버스가 차고지에 서 있다. [사진 = 한빛뉴스]\n"
+                      "시 관계자는 \"전기버스 전환으로 연간 온실가스 배출량이 크게 줄어들 것\"이라고 말했다.\n"
+                      "새 전기버스가 차고지에 서 있다. [사진 = 한빛뉴스]\n"
+                      "저작권자 ⓒ 한빛뉴스, 무단전재 및 재배포 금지"),
+}
+
+
+@pytest.mark.parametrize("style", ["sentence", "concise"])
+@pytest.mark.parametrize("name", sorted(ONCE_TEXTS))
+def test_a_request_runs_no_rule_twice_over_the_same_text(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, name: str, style: str,
+) -> None:
+    """Page chrome, candidates, the title's lead lines and bullet shaping all read the one table
+    (models.text.rules.RULES) through the request's Screen: no rule runs twice over a text."""
+    lang, text = ONCE_TEXTS[name]
+    runs: Counter[tuple[str, str, str, int, str]] = Counter()
+    matches = Rule.matches
+
+    def counted(rule: Rule, text: str) -> bool:
+        runs[(rule.where, rule.lang, rule.reason, id(rule), text)] += 1
+        return matches(rule, text)
+
+    monkeypatch.setattr(Rule, "matches", counted)
+    result = engine.summarize(SummarizeRequest(text=text, source_lang=lang, style=style))  # type: ignore[arg-type]
+    assert result.bullets
+    twice = sorted((where, lang, reason, text, n) for (where, lang, reason, _, text), n in runs.items() if n > 1)
+    assert twice == []
+    assert {where for where, *_ in runs} == {"line", "sentence"}  # both scopes were read

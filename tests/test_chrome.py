@@ -5,9 +5,13 @@ Every example here was written for this project; none is copied from the evaluat
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
+from models.text.bullets import is_noise
 from models.text.chrome import classify_lines, ends_like_sentence, line_chrome, strip_chrome
+from models.text.rules import RULES, sentence_reason
 from models.text.sentences import SentenceSplitter
 
 # (line, reason): reason None means the line may be article text and must be kept
@@ -360,3 +364,94 @@ def test_korean_article_sentences_near_those_shapes_stay(line: str) -> None:
 ])
 def test_transcript_stage_directions(line: str, reason: str | None) -> None:
     assert line_chrome(line, "en") == reason
+
+
+# --- the one table of chrome and noise rules (models/text/rules.py) ------------------------
+
+# How many rows each scope and language holds, and under which reasons: a rule lost (or one added)
+# fails here until this is changed with it, on purpose.
+TABLE_REASONS = {
+    ("line", "any"): {"symbols": 1},
+    ("line", "en"): {"breadcrumb": 1, "prompt": 10, "disclosure": 1, "legal": 2, "copyright": 1, "related": 1,
+                     "byline": 5, "dateline": 3, "reading-time": 1, "transcript": 1, "caption": 6, "email": 1,
+                     "url": 1, "foreign": 1},
+    ("line", "ko"): {"breadcrumb": 1, "prompt": 3, "copyright": 1, "related": 1, "byline": 4, "dateline": 2,
+                     "caption": 7, "email": 1, "url": 1},
+    ("sentence", "any"): {"symbols": 1, "email": 1, "url": 1},
+    ("sentence", "en"): {"heading": 1, "foreign": 1, "byline": 3, "dateline": 1, "prompt": 5, "related": 1,
+                         "caption": 4, "copyright": 1},
+    ("sentence", "ko"): {"byline": 3, "copyright": 1, "caption": 2, "marker": 1, "prompt": 1},
+}
+
+# (where, the rows' language, the text's language, text, reason): one case for every reason of
+# every scope and language in the table
+TABLE_CASES = [
+    ("line", "any", "ko", "★★★ 2026 ☆", "symbols"),
+    ("line", "en", "en", "Home > Business > Industry", "breadcrumb"),
+    ("line", "en", "en", "Share this article", "prompt"),
+    ("line", "en", "en", "If you buy something through our links, we may earn a commission.", "disclosure"),
+    ("line", "en", "en", "Terms of Use | Privacy Policy", "legal"),
+    ("line", "en", "en", "© 2026 Example Media Group", "copyright"),
+    ("line", "en", "en", "Related Articles", "related"),
+    ("line", "en", "en", "By Jane Doe and John Roe", "byline"),
+    ("line", "en", "en", "Published: March 3, 2026 at 9:14 a.m.", "dateline"),
+    ("line", "en", "en", "5 min read", "reading-time"),
+    ("line", "en", "en", "[MUSIC PLAYING] Welcome back to the evening news.", "transcript"),
+    ("line", "en", "en", "Photo: Harbor Daily archive", "caption"),
+    ("line", "en", "en", "Contact: desk@example.com", "email"),
+    ("line", "en", "en", "https://example.com/news/ferry", "url"),
+    ("line", "en", "en", "Wir sind eine Agentur für Webdesign und Markenführung aus München.", "foreign"),
+    ("line", "en", "ko", "Photo: Hanbit archive", "caption"),  # English chrome on a Korean page
+    ("line", "ko", "ko", "홈 > 경제 > 산업", "breadcrumb"),
+    ("line", "ko", "ko", "인쇄 공유", "prompt"),
+    ("line", "ko", "ko", "ⓒ 한빛일보", "copyright"),
+    ("line", "ko", "ko", "관련기사", "related"),
+    ("line", "ko", "ko", "[한빛일보 박서준 기자]", "byline"),
+    ("line", "ko", "ko", "입력 2026.03.03 09:14", "dateline"),
+    ("line", "ko", "ko", "사진 제공 = 한빛시", "caption"),
+    ("line", "ko", "ko", "문의 news@hanbit.example", "email"),
+    ("line", "ko", "ko", "www.hanbit.example/news", "url"),
+    ("sentence", "any", "ko", "★ 2026 ☆", "symbols"),
+    ("sentence", "any", "en", "Write to the newsroom at desk@example.com for details.", "email"),
+    ("sentence", "any", "en", "The full plan is at https://example.com/plan for anyone to read.", "url"),
+    ("sentence", "en", "en", "I Need Legal Help", "heading"),
+    ("sentence", "en", "en", "Wir entwickeln Apps für unsere Kunden aus aller Welt.", "foreign"),
+    ("sentence", "en", "en", "By Jane Doe, Science Reporter", "byline"),
+    ("sentence", "en", "en", "Updated 3 March 2026 at noon.", "dateline"),
+    ("sentence", "en", "en", "Scroll down for video", "prompt"),
+    ("sentence", "en", "en", "Read more: the ferry's first year at sea.", "related"),
+    ("sentence", "en", "en", "The ferry is pictured during sea trials outside Oslo in January.", "caption"),
+    ("sentence", "en", "en", "Copyright 2026 Example News.", "copyright"),
+    ("sentence", "ko", "ko", "[김하늘 기자]", "byline"),
+    ("sentence", "ko", "ko", "ⓒ 한빛뉴스, 무단 전재 및 재배포 금지", "copyright"),
+    ("sentence", "ko", "ko", "사진=서울시 제공", "caption"),
+    ("sentence", "ko", "ko", "▶ 관련 기사 더 보기", "marker"),
+    ("sentence", "ko", "ko", "자세한 내용은 여기를 클릭하세요", "prompt"),
+]
+
+
+def test_the_table_holds_every_rule_once() -> None:
+    shape = {key: dict(Counter(r.reason for r in RULES if (r.where, r.lang) == key)) for key in TABLE_REASONS}
+    assert shape == TABLE_REASONS
+    assert len(RULES) == sum(sum(v.values()) for v in TABLE_REASONS.values()) == 85
+    assert len(set(RULES)) == len(RULES)  # no row twice
+    for rule in RULES:
+        assert (rule.pattern is None) != (rule.test is None), rule  # a pattern or a test, not both
+        if rule.where == "line":  # a line pattern has its word limit; the scopes' own options stay theirs
+            assert (rule.max_words is not None) == (rule.pattern is not None) and not rule.whole_text, rule
+            assert not rule.optional, rule
+        else:
+            assert rule.max_words is None, rule
+
+
+@pytest.mark.parametrize(("where", "rows", "lang", "text", "reason"), TABLE_CASES)
+def test_a_case_for_each_reason(where: str, rows: str, lang: str, text: str, reason: str) -> None:
+    found = line_chrome(text, lang) if where == "line" else sentence_reason(text, lang)
+    assert found == reason
+    assert any(r.matches(text) for r in RULES if (r.where, r.lang, r.reason) == (where, rows, reason))
+    if where == "sentence":
+        assert is_noise(text, lang)
+
+
+def test_the_cases_cover_every_reason_of_the_table() -> None:
+    assert {(w, rows, reason) for w, rows, _, _, reason in TABLE_CASES} == {(r.where, r.lang, r.reason) for r in RULES}

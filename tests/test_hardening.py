@@ -275,6 +275,61 @@ def test_bad_trusted_proxies_setting_is_named() -> None:
         Settings.from_env({"SUMMARIZER_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"})
 
 
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "MemoryRateLimiter"),
+    # the metrics folder says nothing about where the counts live (it used to switch to the file)
+    ({"PROMETHEUS_MULTIPROC_DIR": "{tmp}"}, "MemoryRateLimiter"),
+    ({"SUMMARIZER_RATE_LIMIT_FILE": "{tmp}/rl.sqlite3"}, "SharedFileRateLimiter"),
+    ({"SUMMARIZER_RATE_LIMIT_STORAGE": "memory", "SUMMARIZER_RATE_LIMIT_FILE": "{tmp}/rl.sqlite3"},
+     "MemoryRateLimiter"),
+    ({"SUMMARIZER_RATE_LIMIT_STORAGE": "file", "SUMMARIZER_RATE_LIMIT_FILE": "{tmp}/rl.sqlite3"},
+     "SharedFileRateLimiter"),
+    ({"SUMMARIZER_RATE_LIMIT_REDIS_URL": "redis://127.0.0.1:1/0"}, "RedisRateLimiter"),
+    ({"SUMMARIZER_RATE_LIMIT_STORAGE": "memory", "SUMMARIZER_RATE_LIMIT_REDIS_URL": "redis://127.0.0.1:1/0"},
+     "MemoryRateLimiter"),
+])
+def test_rate_limit_storage_is_chosen_by_name(env: dict[str, str], expected: str, tmp_path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.security import make_limiter
+
+    env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
+    for key, value in env.items():
+        if not key.startswith("SUMMARIZER_"):
+            monkeypatch.setenv(key, value)
+    settings = Settings.from_env({"SUMMARIZER_RATE_LIMIT_PER_MINUTE": "5", "SUMMARIZER_WORKERS": "2",
+                                  **{k: v for k, v in env.items() if k.startswith("SUMMARIZER_")}})
+    assert type(make_limiter(settings)).__name__ == expected
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SUMMARIZER_RATE_LIMIT_STORAGE": "sqlite"}, "SUMMARIZER_RATE_LIMIT_STORAGE must be memory, file or redis"),
+    ({"SUMMARIZER_RATE_LIMIT_STORAGE": "redis"}, "needs SUMMARIZER_RATE_LIMIT_REDIS_URL"),
+])
+def test_bad_rate_limit_storage_is_named(env: dict[str, str], message: str) -> None:
+    from service.config import SettingsError
+
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize("value", ["-1", "20"])
+def test_work_nice_out_of_range_is_named(value: str) -> None:
+    from service.config import SettingsError
+
+    with pytest.raises(SettingsError, match="SUMMARIZER_WORK_NICE must be 0-19"):
+        Settings.from_env({"SUMMARIZER_WORK_NICE": value})
+    assert Settings.from_env({}).work_nice == 10 and Settings.from_env({"SUMMARIZER_WORK_NICE": "0"}).work_nice == 0
+
+
+def test_file_storage_without_a_file_is_named() -> None:
+    from service.config import SettingsError
+    from service.security import make_limiter
+
+    settings = Settings.from_env({"SUMMARIZER_RATE_LIMIT_PER_MINUTE": "5", "SUMMARIZER_RATE_LIMIT_STORAGE": "file"})
+    with pytest.raises(SettingsError, match="SUMMARIZER_RATE_LIMIT_FILE"):
+        make_limiter(settings)
+
+
 def _hit_many(path: str, limit: int, n: int, out) -> None:  # noqa: ANN001 - a multiprocessing queue
     from service.security import SharedFileRateLimiter
 

@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = ("requirements-core.txt", "requirements.txt", "requirements-dev.txt")
+RAY_LOCK = "requirements-ray.txt"  # Ray Data for `batch --engine ray`: its own extra, never in the image
 
 
 def _entries(name: str) -> dict[str, str]:
@@ -37,7 +38,7 @@ def pins(lock: str) -> dict[str, str]:
     return {name: _version(entry) for name, entry in _entries(lock).items() if "[" not in name}
 
 
-@pytest.mark.parametrize("lock", LOCKS)
+@pytest.mark.parametrize("lock", (*LOCKS, RAY_LOCK))
 def test_every_package_pinned_with_its_reason(lock: str) -> None:
     entries = _entries(lock)
     assert len(entries) > 40
@@ -81,7 +82,18 @@ def test_locks_in_sync_with_their_in_files() -> None:
     assert "locks in sync" in done.stdout
 
 
-@pytest.mark.parametrize("lock", LOCKS)
+def test_ray_lock_installs_on_top_of_the_dev_lock() -> None:
+    """CI installs the dev lock, then the Ray lock: every package both pin has the same pin there, the
+    Ray lock holds the whole runtime (so it also installs alone), and no other lock has Ray."""
+    ray_lock, dev, full = pins(RAY_LOCK), pins("requirements-dev.txt"), pins("requirements.txt")
+    assert "ray" in ray_lock and "pyarrow" in ray_lock
+    assert {n: v for n, v in ray_lock.items() if n in dev} == {n: dev[n] for n in ray_lock if n in dev}
+    assert {n: ray_lock.get(n) for n in full} == full, "a runtime package missing or pinned differently"
+    for lock in LOCKS:
+        assert "ray" not in pins(lock), f"{lock} has ray: it belongs in {RAY_LOCK} only"
+
+
+@pytest.mark.parametrize("lock", (*LOCKS, RAY_LOCK))
 def test_lock_serves_every_python_3_11(lock: str) -> None:
     """A dependency that a locked package asks for on some Python 3.11 only (redis wants
     async-timeout below 3.11.3, and Debian bookworm's python3.11 is 3.11.2) is in the lock too:
@@ -91,6 +103,8 @@ def test_lock_serves_every_python_3_11(lock: str) -> None:
     from packaging.markers import default_environment
     from packaging.requirements import Requirement
 
+    if lock == RAY_LOCK:
+        pytest.importorskip("ray", reason="the Ray lock is not installed (bash scripts/setup.sh --ray)")
     entries = _entries(lock)
     missing = []
     for name in (n for n in entries if "[" not in n):

@@ -65,8 +65,8 @@ def test_long_article_is_chunked_not_truncated(model_client, model_engine: Engin
     from models.text.chrome import strip_chrome
 
     # the pipeline's own steps: split, drop page chrome (the repeated lines go), pick candidates
-    split = strip_chrome(text, model_engine.splitter.split(text, "en"), "en").sentences
-    sentences = model_engine.candidates(split, "en")
+    split = strip_chrome(text, model_engine.pipeline.splitter.split(text, "en"), "en").sentences
+    sentences = model_engine.pipeline.candidates(split, "en")
     model = model_engine.summarizers["en"].model
     chunks = chunk_sentences([s.text for s in sentences], model)
     assert len(chunks) > 1
@@ -220,3 +220,20 @@ def test_download_command_converts_for_ctranslate2(tiny_models: dict[str, Path],
     proc = subprocess.run([sys.executable, "-m", "service", "models", "download", "--backend", "transformers",
                            str(tiny_models["bart"])], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "CTranslate2" not in proc.stdout
+
+
+@pytest.mark.parametrize(("fixture", "target"), [("ko_article", "en"), ("en_article", "ko"), ("ko_article", None),
+                                                 ("en_article", None)])
+def test_model_output_is_never_refused_for_length(model_client, request, fixture: str, target: str | None) -> None:
+    """At the default lengths (140 / 100) the tiny models' token soup has no shortening: an explicit
+    abstractive request, translated or not, still answers 200 with the model's own bullets (it used to
+    answer 422 'no translated bullet could be compressed', or quietly report extractive)."""
+    text = request.getfixturevalue(fixture)
+    body = {"text": text, "method": "abstractive", **({"target_lang": target} if target else {})}
+    resp = model_client.post("/v1/summarize", json=body)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    out = resp.get_json()
+    assert out["method"] == "abstractive" and "fallback" not in out
+    lang = target or ("ko" if fixture == "ko_article" else "en")
+    assert out["bullets"] and out["max_chars"] == {"en": 140, "ko": 100}[lang]
+    _valid_sources(text, out)

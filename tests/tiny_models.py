@@ -129,3 +129,52 @@ def build_t5(out: Path, seed: int = 0, mt5: bool = False, licence: str = "apache
 
 def _card(out: Path, licence: str) -> None:
     (out / "README.md").write_text(f"---\nlicense: {licence}\n---\n# tiny test model\n", encoding="utf-8")
+
+
+def build_marian_separate_vocabs(out: Path, seed: int = 0) -> Path:
+    """A Marian model with separate source and target vocabularies, as the Tatoeba-Challenge
+    ``opus-mt-tc-big`` models are trained (``share_encoder_decoder_embeddings`` false, ``vocab.json``
+    and ``target_vocab.json``): English SentencePiece in, Korean out. Both vocabularies are padded
+    to one size so that ``<pad>`` (the decoder start) has the same id on both sides, as the model
+    config has one ``pad_token_id``."""
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    out.mkdir(parents=True, exist_ok=True)
+    lines = corpus()
+    sides = {"source": [s for s in lines if s.isascii()], "target": [s for s in lines if not s.isascii()]}
+    vocabs: dict[str, dict[str, int]] = {}
+    for side, sentences in sides.items():
+        model = io.BytesIO()
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model, vocab_size=900,
+                                       character_coverage=1.0, model_type="unigram", hard_vocab_limit=False,
+                                       minloglevel=2, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1)
+        (out / f"{side}.spm").write_bytes(model.getvalue())
+        proc = spm.SentencePieceProcessor(model_file=str(out / f"{side}.spm"))
+        vocab = {"</s>": 0, "<unk>": 1}
+        for i in range(proc.get_piece_size()):
+            vocab.setdefault(proc.id_to_piece(i), len(vocab))
+        vocabs[side] = vocab
+    size = max(len(v) for v in vocabs.values()) + 1
+    for side, vocab in vocabs.items():
+        i = 0
+        while len(vocab) < size - 1:
+            vocab.setdefault(f"\u2581{side}{i}", len(vocab))
+            i += 1
+        vocab["<pad>"] = size - 1
+    (out / "vocab.json").write_text(json.dumps(vocabs["source"], ensure_ascii=False), encoding="utf-8")
+    (out / "target_vocab.json").write_text(json.dumps(vocabs["target"], ensure_ascii=False), encoding="utf-8")
+    tok = MarianTokenizer(str(out / "source.spm"), str(out / "target.spm"), str(out / "vocab.json"),
+                          target_vocab_file=str(out / "target_vocab.json"), separate_vocabs=True,
+                          model_max_length=128)
+    tok.save_pretrained(out)
+    _seed(seed)
+    config = MarianConfig(
+        vocab_size=size, decoder_vocab_size=size, d_model=32, encoder_layers=2, decoder_layers=2,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,
+        max_position_embeddings=128, pad_token_id=size - 1, eos_token_id=0, decoder_start_token_id=size - 1,
+        forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=False,
+        tie_word_embeddings=False,
+    )
+    MarianMTModel(config).eval().save_pretrained(out)
+    _card(out, "cc-by-4.0")
+    return out

@@ -35,17 +35,19 @@ class Announceable(Protocol):
 _HELD: ContextVar[dict[Announceable, int] | None] = ContextVar("announced_model_calls", default=None)
 
 
+class Batched(Protocol):
+    """A model that says which batcher its calls go through: every layer between the engine and a
+    :class:`~models.inference.batching.BatchingModel` (translator, summarizer, the registry's spec
+    view) names it as ``batcher``, and the batcher names itself."""
+
+    @property
+    def batcher(self) -> Announceable | None: ...
+
+
 def batcher_of(user: object) -> Announceable | None:
-    """The batching model behind ``user`` (a translator or summarizer with ``model``, a spec view
-    with ``_model``, or the batcher itself), or None where the model does not batch."""
-    for _ in range(4):
-        if hasattr(type(user), "_announce"):
-            return user  # type: ignore[return-value]
-        inner = vars(user).get("model", vars(user).get("_model")) if hasattr(user, "__dict__") else None
-        if inner is None:
-            return None
-        user = inner
-    return None
+    """The batching model behind ``user`` (its ``batcher``, see :class:`Batched`), or None where the
+    model does not batch (a model without the attribute, such as a test's stand-in, does not)."""
+    return getattr(user, "batcher", None)
 
 
 @contextlib.contextmanager

@@ -67,6 +67,11 @@ class BatchingModel:
         being prepared); a batch being formed meanwhile waits for it, up to ``coming_wait_ms``."""
         return announced([self])
 
+    @property
+    def batcher(self) -> BatchingModel:
+        """This batcher (models.inference.announce.Batched)."""
+        return self
+
     def _announce(self) -> None:
         with self._cond:
             self._coming += 1

@@ -7,11 +7,13 @@ is downloaded here. :func:`download` is the one place that fetches, called by
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..contracts import AbstractiveSummarizer, Translator
 from ..errors import ModelNotAllowed, ModelNotPresent, ModelUnavailable
@@ -23,7 +25,12 @@ from .seq2seq import (
     Seq2SeqModel,
     Seq2SeqSummarizer,
     Seq2SeqTranslator,
+    checkpoint_generation,
+    resolve_generation,
 )
+
+if TYPE_CHECKING:
+    from .ct2 import Conversion
 
 log = logging.getLogger("models.inference.registry")
 
@@ -37,6 +44,8 @@ SLOT_SETTINGS: dict[Slot, str] = {
     ("translate", "en-ko"): "SUMMARIZER_MODEL_TRANSLATE_EN_KO",
 }
 
+# The service's defaults for a setting neither the checkpoint nor the registry names (an unknown
+# checkpoint without generation settings of its own gets these).
 _SUMMARY = GenerationSettings(num_beams=4, max_new_tokens=142, min_new_tokens=20, no_repeat_ngram_size=3,
                               length_penalty=2.0, batch_size=4)
 _TRANSLATION = GenerationSettings(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=0, length_penalty=1.0,
@@ -45,23 +54,44 @@ _TRANSLATION = GenerationSettings(num_beams=4, max_new_tokens=256, no_repeat_ngr
 
 @dataclass(frozen=True, slots=True)
 class KnownModel:
+    """What the registry knows of a checkpoint beyond its files.
+
+    ``generation``: settings named on purpose for it, each overriding what the checkpoint ships (its
+    ``generation_config.json``); leave a setting out to keep the checkpoint's. ``config``: fields of
+    its ``config.json`` (and ``tokenizer_class``) that recognise a local copy whose ``config.json`` does
+    not name the checkpoint (see :func:`identify`).
+    """
+
     licence: str
     noncommercial: bool
-    generation: GenerationSettings
+    generation: dict[str, object] = field(default_factory=dict)
     prefix: str = ""
     note: str = ""
+    config: dict[str, object] = field(default_factory=dict)
 
 
 # Licences as their model cards state them when this table was written; the card found on disk
 # wins at load time (see _card_licence).
 KNOWN_MODELS: dict[str, KnownModel] = {
-    "facebook/bart-large-cnn": KnownModel("mit", False, _SUMMARY),
-    "gogamza/kobart-summarization": KnownModel("mit", False, replace(_SUMMARY, max_new_tokens=128)),
-    "Helsinki-NLP/opus-mt-ko-en": KnownModel("apache-2.0", False, _TRANSLATION),
-    "Helsinki-NLP/opus-mt-tc-big-en-ko": KnownModel("cc-by-4.0", False, _TRANSLATION),
+    # its generation_config.json (4 beams, min_length 56, max_length 142, no_repeat_ngram_size 3, length
+    # penalty 2.0) is the model card's: nothing named here
+    "facebook/bart-large-cnn": KnownModel("mit", False),
+    # no generation settings in the checkpoint; the card: 4 beams (its example's max_length 512 is a
+    # bound for chat-length inputs, 128 new tokens keep a bullet summary short)
+    "gogamza/kobart-summarization": KnownModel(
+        "mit", False, {"num_beams": 4, "max_new_tokens": 128, "min_new_tokens": 20, "no_repeat_ngram_size": 3,
+                       "length_penalty": 2.0},
+        config={"model_type": "bart", "vocab_size": 30000, "max_position_embeddings": 1026, "pad_token_id": 3,
+                "eos_token_id": 1, "decoder_start_token_id": 1, "tokenizer_class": "PreTrainedTokenizerFast"}),
+    # translation: the checkpoint's beams; 256 new tokens bound one sentence's translation
+    "Helsinki-NLP/opus-mt-ko-en": KnownModel(
+        "apache-2.0", False, {"max_new_tokens": 256},
+        config={"model_type": "marian", "vocab_size": 61107, "decoder_start_token_id": 61106}),
+    "Helsinki-NLP/opus-mt-tc-big-en-ko": KnownModel("cc-by-4.0", False, {"max_new_tokens": 256}),
+    # the card: num_beams 4, max_length 84, no_repeat_ngram_size 2; min 10 keeps a bullet from being empty
     "csebuetnlp/mT5_multilingual_XLSum": KnownModel(
-        "cc-by-nc-sa-4.0", True, replace(_SUMMARY, max_new_tokens=84, min_new_tokens=10, length_penalty=1.0)
-    ),
+        "cc-by-nc-sa-4.0", True, {"num_beams": 4, "max_new_tokens": 84, "min_new_tokens": 10,
+                                  "no_repeat_ngram_size": 2, "length_penalty": 1.0}),
 }
 
 PRESETS: dict[str, dict[Slot, str]] = {
@@ -162,13 +192,61 @@ def is_noncommercial(licence: str) -> bool:
     return bool(re.search(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial", licence.lower()))
 
 
+_HUB_CACHE_DIR = re.compile(r"^models--([\w.-]+)--([\w.-]+)$")
+
+
+def _read_json(file: Path) -> dict:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def identify(ref: str, path: Path) -> tuple[str | None, str]:
+    """Which known checkpoint ``ref`` (at ``path``) is, and how that was found; (None, "") if none.
+
+    A hub id names itself. A local folder is recognised, in order, by: a Hugging Face cache layout
+    in its path (``models--org--name/snapshots/<commit>``); the id its ``config.json`` saved
+    (``_name_or_path``) or its ``tokenizer_config.json`` (``name_or_path``); the config fields a known
+    checkpoint is registered with (architecture, sizes, tokenizer class: KoBART's ``config.json``
+    names no id).
+    """
+    model_id, _ = parse_ref(ref)
+    if model_id in KNOWN_MODELS:
+        return model_id, "id"
+    for part in reversed(path.resolve().parts):
+        m = _HUB_CACHE_DIR.match(part)
+        if m and f"{m.group(1)}/{m.group(2)}" in KNOWN_MODELS:
+            return f"{m.group(1)}/{m.group(2)}", f"hub cache folder {part}"
+    config = _read_json(path / "config.json")
+    for file, key in (("config.json", "_name_or_path"), ("tokenizer_config.json", "name_or_path")):
+        named = (config if file == "config.json" else _read_json(path / file)).get(key)
+        if isinstance(named, str) and named in KNOWN_MODELS:
+            return named, f"{file} {key}"
+    if config:
+        fields = {**_read_json(path / "tokenizer_config.json"), **config}
+        for known_id, known in KNOWN_MODELS.items():
+            if known.config and all(fields.get(k) == v for k, v in known.config.items()):
+                return known_id, "config.json fields " + ", ".join(f"{k}={v}" for k, v in known.config.items())
+    return None, ""
+
+
 def spec_for(ref: str, slot: Slot, path: Path) -> ModelSpec:
-    """What we know about the model at ``path`` configured as ``ref`` for ``slot``."""
+    """What we know about the model at ``path`` configured as ``ref`` for ``slot``.
+
+    Generation settings: the service's defaults for the task, then what the checkpoint ships
+    (:func:`~models.inference.seq2seq.checkpoint_generation`), then what the registry names on purpose
+    for the checkpoint :func:`identify` recognises.
+    """
     model_id, revision = parse_ref(ref)
-    known = KNOWN_MODELS.get(model_id)
+    known_id, how = identify(ref, path)
+    known = KNOWN_MODELS.get(known_id) if known_id else None
     task, lang = slot
     licence = _card_licence(path) or (known.licence if known else "unknown")
-    generation = known.generation if known else (_SUMMARY if task == "summarize" else _TRANSLATION)
+    shipped, where = checkpoint_generation(path)
+    generation, sources = resolve_generation(_SUMMARY if task == "summarize" else _TRANSLATION, shipped,
+                                             dict(known.generation) if known else {}, where or "checkpoint")
     return ModelSpec(
         ref=ref,
         model_id=model_id,
@@ -179,6 +257,8 @@ def spec_for(ref: str, slot: Slot, path: Path) -> ModelSpec:
         noncommercial=is_noncommercial(licence) or bool(known and known.noncommercial),
         prefix=known.prefix if known else "",
         generation=generation,
+        generation_sources=tuple(sources.items()),
+        identified_by=f"{known_id} ({how})" if known_id else "",
     )
 
 
@@ -270,6 +350,15 @@ def load_configured_models(
     return summarizers, translators
 
 
+# Why ``auto`` runs a convertible model with CTranslate2 int8 rather than torch dynamic int8
+# (docs/speed.md, "Real configurations"): half the memory or less on every CPU measured (bart-large-cnn:
+# 830 against 4,075 MB), and the faster runtime on an Intel Xeon with VNNI; on an AVX2-only AMD EPYC
+# torch int8 was 1.15-1.46x faster at batches of 8. Choosing by CPU and memory is not done yet.
+AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (about half the memory of torch int8; "
+                   "SUMMARIZER_BACKEND=transformers-int8 where torch int8 measures faster and memory is spare; "
+                   "docs/speed.md)")
+
+
 def resolve_device(requested: str, backend: str = "auto") -> str:
     """``cpu`` or ``cuda`` for ``SUMMARIZER_DEVICE`` (``auto``: the GPU when torch sees one, except
     for ``transformers-int8``, which runs on the CPU only)."""
@@ -329,12 +418,17 @@ def load_model(
     threads: int = 1,
     device: str = "cpu",
 ) -> Seq2SeqModel:
-    """Load one model with the chosen backend (``auto``: CTranslate2 where the architecture converts)."""
+    """Load one model with the chosen backend (``auto``: CTranslate2 where the architecture converts).
+
+    The model's ``backend_reason`` says why that backend runs it (``GET /v1/models`` shows it)."""
+    model: Seq2SeqModel
     if backend in ("ctranslate2", "auto"):
         from .ct2 import CT2Model, convertible
 
         if convertible(path):
-            return CT2Model(path, spec, ct2_cache_dir(models_dir), device=device, threads=threads)
+            model = CT2Model(path, spec, ct2_cache_dir(models_dir), device=device, threads=threads)
+            model.backend_reason = AUTO_CT2_REASON if backend == "auto" else "SUMMARIZER_BACKEND=ctranslate2"
+            return model
         if backend == "ctranslate2":
             raise ModelNotPresent(
                 f"model {spec.ref} has an architecture CTranslate2 does not convert; "
@@ -343,25 +437,29 @@ def load_model(
             )
     set_torch_threads(threads)  # only where torch runs the model: a CTranslate2 worker never imports it
     if backend == "transformers-int8":
-        return QuantizedSeq2SeqModel(path, spec, device)
-    return Seq2SeqModel(path, spec, device)
+        model = QuantizedSeq2SeqModel(path, spec, device)
+    else:
+        model = Seq2SeqModel(path, spec, device)
+    model.backend_reason = (f"SUMMARIZER_BACKEND={backend}" if backend != "auto" else
+                            "auto: transformers, as CTranslate2 does not convert this architecture")
+    return model
 
 
-def prepare_backend(path: Path, backend: str, models_dir: str | None = None) -> Path | None:
+def prepare_backend(path: Path, backend: str, models_dir: str | None = None) -> Conversion | None:
     """Do ahead of time what loading ``path`` with ``backend`` would do on first start.
 
     For ``ctranslate2`` and ``auto`` that is the CTranslate2 conversion (int8), written where the
-    service looks for it, so that a baked image or a prepared volume starts without converting.
-    Returns the converted folder, or None where the backend needs nothing (or cannot convert the
-    architecture: ``auto`` then serves it with transformers).
+    service looks for it, so that a baked image or a prepared volume starts without converting; it
+    runs in a child process, whose peak memory the result reports. Returns None where the backend
+    needs nothing (or cannot convert the architecture: ``auto`` then serves it with transformers).
     """
     if backend not in ("ctranslate2", "auto"):
         return None
-    from .ct2 import convert, convertible, default_compute_type, quantization_for
+    from .ct2 import convert_measured, convertible, default_compute_type, quantization_for
 
     if not convertible(path):
         return None
-    return convert(path, ct2_cache_dir(models_dir), quantization_for(default_compute_type("cpu")))
+    return convert_measured(path, ct2_cache_dir(models_dir), quantization_for(default_compute_type("cpu")))
 
 
 def _respec(model: object, spec: ModelSpec) -> object:
@@ -378,6 +476,11 @@ class _SpecView:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._model, name)
+
+    @property
+    def batcher(self) -> object:
+        """The batcher behind the viewed model (models.inference.announce.Batched), if any."""
+        return getattr(self._model, "batcher", None)
 
     def generate(self, texts, settings=None):  # noqa: ANN001, ANN201
         return self._model.generate(texts, settings or self._model.clamp(self.spec.generation))

@@ -9,6 +9,7 @@ boundaries to the model's input limit and merges the chunk summaries (map-reduce
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -25,7 +26,7 @@ log = logging.getLogger("models.inference.seq2seq")
 
 @dataclass(frozen=True, slots=True)
 class GenerationSettings:
-    """Decoding settings for one model (passed to ``generate``)."""
+    """Decoding settings for one model, resolved (:func:`resolve_generation`); lengths count new tokens."""
 
     num_beams: int = 4
     max_new_tokens: int = 128
@@ -44,6 +45,72 @@ class GenerationSettings:
         return kwargs
 
 
+# the generation settings a checkpoint can carry that the service uses (generation_config.json, or the
+# legacy keys of config.json that transformers reads when that file is absent)
+CHECKPOINT_KEYS = ("num_beams", "max_length", "min_length", "max_new_tokens", "min_new_tokens",
+                   "no_repeat_ngram_size", "length_penalty", "early_stopping")
+
+
+def checkpoint_generation(path: str | Path) -> tuple[dict[str, Any], str]:
+    """The generation settings the checkpoint at ``path`` ships, and the file they come from.
+
+    ``generation_config.json`` where present (what transformers' ``generate`` starts from), else the
+    generation keys of ``config.json`` (older checkpoints, which transformers reads the same way).
+    Plain JSON, so that the CTranslate2 backend honours them without transformers.
+    """
+    for name in ("generation_config.json", "config.json"):
+        file = Path(path) / name
+        if file.is_file():
+            data = json.loads(file.read_text(encoding="utf-8"))
+            found = {k: data[k] for k in CHECKPOINT_KEYS if data.get(k) is not None}
+            if name == "generation_config.json" or found:
+                return found, name
+    return {}, ""
+
+
+def resolve_generation(
+    defaults: GenerationSettings, checkpoint: dict[str, Any], named: dict[str, Any], where: str = "checkpoint"
+) -> tuple[GenerationSettings, dict[str, str]]:
+    """The settings a model runs with, and where each came from.
+
+    Order: the service's defaults for the task, overridden by what the checkpoint ships (``where``:
+    its file), overridden by what the registry names on purpose for that checkpoint (``named``).
+    A checkpoint's ``max_length``/``min_length`` count the decoder start token (transformers, for an
+    encoder-decoder model): ``max_new_tokens`` is ``max_length - 1``.
+    """
+    values = asdict(defaults)
+    sources = {k: "service default" for k in values}
+    from_checkpoint = dict(checkpoint)
+    for total, new in (("max_length", "max_new_tokens"), ("min_length", "min_new_tokens")):
+        if total in from_checkpoint:
+            length = from_checkpoint.pop(total)
+            from_checkpoint.setdefault(new, max(0, int(length) - 1))
+    for layer, label in ((from_checkpoint, where), (named, "registry (named for this model)")):
+        for key, value in layer.items():
+            if key in values:
+                values[key] = type(values[key])(value)
+                sources[key] = label
+    return GenerationSettings(**values), sources
+
+
+def input_frame(config: object, probe: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Token ids to put before and after the tokenizer's output, where the model needs them and the
+    tokenizer does not add them itself.
+
+    BART is trained on ``<s> … </s>``: bart-large-cnn's tokenizer adds them, KoBART's
+    (``gogamza/kobart-summarization``, a bare ``tokenizer.json`` with no post-processor) does not, and
+    its model card adds them by hand (``[bos] + tokenizer.encode(text) + [eos]``). ``probe`` is the
+    tokenizer's ids for a short text with its special tokens. Other families (Marian, T5: ``</s>``
+    only) are left as their tokenizers frame them.
+    """
+    if getattr(config, "model_type", None) != "bart":
+        return [], []
+    bos, eos = getattr(config, "bos_token_id", None), getattr(config, "eos_token_id", None)
+    head = [bos] if isinstance(bos, int) and (not probe or probe[0] != bos) else []
+    tail = [eos] if isinstance(eos, int) and (not probe or probe[-1] != eos) else []
+    return head, tail
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
     """What a configured model is: where it comes from, what it does, under which licence."""
@@ -57,6 +124,9 @@ class ModelSpec:
     noncommercial: bool = False
     prefix: str = ""  # e.g. "summarize: " for T5 checkpoints trained with task prefixes
     generation: GenerationSettings = field(default_factory=GenerationSettings)
+    # where each generation setting came from (checkpoint file, registry, service default)
+    generation_sources: tuple[tuple[str, str], ...] = ()
+    identified_by: str = ""  # how the registry recognised the checkpoint ("" where it did not)
 
 
 def token_limits(model_max_length: int | None, config: object) -> tuple[int, int]:
@@ -82,6 +152,7 @@ class Seq2SeqModel:
     """
 
     backend = "transformers"
+    backend_reason: str | None = None  # why this backend runs the model (models.inference.registry.load_model)
 
     def __init__(self, path: str | Path, spec: ModelSpec, device: str = "cpu") -> None:
         from transformers import AutoConfig, AutoTokenizer
@@ -96,6 +167,9 @@ class Seq2SeqModel:
         self.config = AutoConfig.from_pretrained(self.path, local_files_only=True)  # nosec B615
         self._tok_lock = threading.Lock()
         self.max_input_tokens, self.max_output_tokens = token_limits(self.tokenizer.model_max_length, self.config)
+        self.frame = input_frame(self.config, self.tokenizer("a")["input_ids"])
+        pad = self.tokenizer.pad_token_id
+        self.pad_token_id = pad if pad is not None else getattr(self.config, "pad_token_id", None) or 0
         self._load_weights()
 
     def _load_weights(self) -> None:
@@ -107,24 +181,51 @@ class Seq2SeqModel:
         if self.device != "cpu":
             self.model = self.model.to(self.device)
 
-
     # preprocess
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+    def input_ids(self, texts: Sequence[str], truncate: bool = False) -> list[list[int]]:
+        """The ids the model reads for each text: the tokenizer's, framed as the checkpoint expects
+        (:func:`input_frame`); ``truncate`` cuts them to the input limit, frame kept (callers chunk to
+        ``max_input_tokens`` first: truncation only guards the model)."""
+        head, tail = self.frame
+        room = self.max_input_tokens - len(head) - len(tail)
         with self._tok_lock:
-            ids = self.tokenizer([self.spec.prefix + t for t in texts], add_special_tokens=True)["input_ids"]
-        return [len(x) for x in ids]
+            if truncate:
+                ids = self.tokenizer([self.spec.prefix + t for t in texts], truncation=True,
+                                     max_length=room)["input_ids"]
+            else:
+                ids = self.tokenizer([self.spec.prefix + t for t in texts])["input_ids"]
+        return [head + list(x) + tail for x in ids]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(x) for x in self.input_ids(texts)]
 
     def _encode(self, texts: Sequence[str]) -> dict[str, Any]:
-        with self._tok_lock:
-            # truncation only guards the model: callers chunk to max_input_tokens first
-            batch = self.tokenizer([self.spec.prefix + t for t in texts], return_tensors="pt", padding=True,
-                                   truncation=True, max_length=self.max_input_tokens)
-        return batch.to(self.device) if self.device != "cpu" else batch
+        # padded here, not by the tokenizer: KoBART's has no pad token (its config names the id)
+        ids = self.input_ids(texts, truncate=True)
+        width = max(len(x) for x in ids)
+        torch = self._torch
+        input_ids = torch.tensor([x + [self.pad_token_id] * (width - len(x)) for x in ids], dtype=torch.long)
+        mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids], dtype=torch.long)
+        batch = {"input_ids": input_ids, "attention_mask": mask}
+        return {k: v.to(self.device) for k, v in batch.items()} if self.device != "cpu" else batch
 
     # forward
+    def generate_kwargs(self, settings: GenerationSettings) -> dict[str, Any]:
+        """``generate`` arguments for ``settings``, in the checkpoint's own terms: where its generation
+        config counts lengths as ``max_length``/``min_length`` (bart-large-cnn: 142/56), they are passed
+        that way (new tokens + the decoder start token), so that transformers sees one length setting,
+        not two, and does not warn that one "will take precedence"."""
+        kwargs = settings.generate_kwargs()
+        shipped = getattr(self.model, "generation_config", None)
+        for total, new in (("max_length", "max_new_tokens"), ("min_length", "min_new_tokens")):
+            if getattr(shipped, new, None) is None:
+                kwargs[total] = kwargs.pop(new) + 1
+        kwargs.setdefault("pad_token_id", self.pad_token_id)
+        return kwargs
+
     def _forward(self, batch: dict[str, Any], settings: GenerationSettings) -> Any:
         with self._torch.inference_mode():
-            return self.model.generate(**batch, **settings.generate_kwargs())
+            return self.model.generate(**batch, **self.generate_kwargs(settings))
 
     # postprocess
     def _decode(self, output: Any) -> list[str]:
@@ -185,7 +286,13 @@ class Seq2SeqTranslator:
         self.model_id = model.model_id
         self.spec = model.spec
         self.backend = model.backend
+        self.backend_reason = getattr(model, "backend_reason", None)
         self.device = getattr(model, "device", "cpu")
+
+    @property
+    def batcher(self) -> object:
+        """The batcher this translator's calls go through (models.inference.announce.Batched), if any."""
+        return getattr(self.model, "batcher", None)
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         # an over-long sentence is split into pieces that fit, translated, and rejoined
@@ -262,8 +369,14 @@ class Seq2SeqSummarizer:
         self.model_id = model.model_id
         self.spec = model.spec
         self.backend = model.backend
+        self.backend_reason = getattr(model, "backend_reason", None)
         self.device = getattr(model, "device", "cpu")
         self.max_rounds = max_rounds
+
+    @property
+    def batcher(self) -> object:
+        """The batcher this summarizer's calls go through (models.inference.announce.Batched), if any."""
+        return getattr(self.model, "batcher", None)
 
     def summarize(self, sentences: Sequence[str]) -> AbstractiveSummary:
         chunks = chunk_sentences(sentences, self.model)

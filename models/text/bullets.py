@@ -5,54 +5,26 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .chrome import EMAIL
 from .compress import Kiwi
-from .sentences import Morph, Sentence, is_foreign_in_en
+from .rules import Screen, screen_for, sentence_reason
+from .sentences import Morph, Sentence
 from .style import Style, fit_bullet
 
-# Longest bullet per language (both settings). Korean carries more per character than English;
-# over-long sentences are compressed (models/text/compress/), never cut, and skipped if they cannot be.
+# Target bullet length per language (settings and a request's max_chars override it). Korean carries
+# more per character than English. A sentence over the target is compressed (models/text/compress/),
+# never cut; one with no grammatical shortening within the target is kept whole up to the ceiling.
 DEFAULT_MAX_CHARS: dict[str, int] = {"en": 140, "ko": 100}
+# The ceiling as a multiple of the target: how far a sentence with no shortening may run before the
+# next candidate takes its place (docs/quality.md measures what it costs in length and buys in content).
+DEFAULT_CEILING_RATIO = 1.5
 
-# --- noise: lines that are never bullet material -------------------------------------------
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
+def ceiling_for(target: int, ratio: float = DEFAULT_CEILING_RATIO) -> int:
+    """The longest bullet allowed for a ``target`` length: ``ratio`` times it, never below it."""
+    return max(target, int(target * ratio))
 
-_NOISE_PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    "en": [
-        re.compile(p, re.I)
-        for p in (
-            r"^\s*by\s+\.?\s*[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:\.|,|and|for|$)",
-            r"^\s*(?:by\s+)?associated press\b",
-            r"\b(?:published|updated|last updated)\s*:?\s*\d",
-            r"\bscroll down\b",
-            r"\bclick here\b",
-            r"\b(?:read|see) more\b\s*:?",
-            r"^\s*advertisement\s*$",
-            r"\bsign up (?:for|to)\b",
-            r"\bfollow (?:us|@\w+|him|her) on\b",
-            r"^\s*(?:photo|image|picture|video|credit|caption)s?\s*:",
-            r"\((?:photo|picture|image)s?\b[^)]*\)",
-            r"\b(?:getty images|reuters/|ap photo|afp/|photo credit)\b",
-            r"\bcopyright\b|\ball rights reserved\b|©",
-            r"^\s*\(?cnn\)?\s*$",
-            r"\bpictured\b",
-        )
-    ],
-    "ko": [
-        re.compile(p)
-        for p in (
-            r"^\s*[\[(]?[가-힣]{2,4}\s*(?:기자|특파원|객원기자|통신원|리포터)\s*[\])]?\s*=?\s*$",
-            r"[가-힣]{2,4}\s*(?:기자|특파원)\s*[\w.+-]+@",
-            r"(?:기자|특파원)\s*[\])]?\s*$",
-            r"ⓒ|©|무단\s*전재|재배포\s*금지|저작권자",
-            r"^\s*[\[<(]?\s*(?:사진|그래픽|자료|영상|출처)\s*[=:]",
-            r"(?:사진|그래픽|자료)\s*[=:]\s*[가-힣A-Za-z]+\s*[\])>]?\s*$",
-            r"^\s*[▶■◆●▲△☞※]",
-            r"(?:바로가기|구독하기|클릭하세요)",
-        )
-    ],
-}
+# --- noise: sentences that are never bullet material ----------------------------------------
+# The rules are the "sentence" rows of the one table of chrome and noise, models.text.rules.RULES.
 
 # Agency tags and bylines that open a sentence: stripped, the rest of the sentence kept.
 _LEADING_TAGS: dict[str, re.Pattern[str]] = {
@@ -72,31 +44,12 @@ _LEADING_TAGS: dict[str, re.Pattern[str]] = {
 }
 
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-
-
-def is_heading_or_menu_en(sentence: str) -> bool:
-    """At least 4 words and 80% of those after the first capitalized: a heading, a menu run, a
-    team sheet ("I Need Legal Help", "How It Works Exploring Channels FAQs"). On the English dev
-    articles 0.4% of candidate sentences match, all line-ups, shouted quotes and show titles."""
-    words = _WORD.findall(sentence[:1000])
-    if len(words) < 4:
-        return False
-    return sum(w[0].isupper() for w in words[1:]) >= 0.8 * (len(words) - 1)
-
-
 def is_noise(sentence: str, lang: str, headings: bool = True) -> bool:
     """True for bylines, captions, credits, adverts, 'scroll down' lines, e-mail addresses and, in
-    English, sentences in another language and (with ``headings``) headings and menu runs."""
-    if not re.search(r"[^\W\d_]", sentence):  # no letters at all: emoji, digits, symbols
-        return True
-    if len(sentence) > 1_000:  # the patterns look at the ends; keep regex work bounded
-        sentence = sentence[:600] + " " + sentence[-300:]
-    if EMAIL.search(sentence) or _URL.search(sentence):
-        return True
-    if lang == "en" and ((headings and is_heading_or_menu_en(sentence)) or is_foreign_in_en(sentence)):
-        return True
-    return any(p.search(sentence) for p in _NOISE_PATTERNS.get(lang, []))
+    English, sentences in another language and (with ``headings``) headings and menu runs: the
+    sentence rows of :data:`models.text.rules.RULES` (a request reads them through its
+    :class:`~models.text.rules.Screen`)."""
+    return sentence_reason(sentence, lang, headings) is not None
 
 
 def strip_leading_tag(sentence: Sentence, lang: str) -> Sentence:
@@ -198,6 +151,33 @@ def _morphs_for(text: str, sources: Sequence[Sentence]) -> Sequence[Morph] | Non
 _TRAILS_OFF = re.compile(r"(?:…|\.\.\.|\. \. \.)[\"'’”)\]]*\s*$")
 
 
+def fit_within(
+    text: str, lang: str, target: int, ceiling: int, style: Style = "sentence", kiwi: Kiwi | None = None,
+    morphs: Sequence[Morph] | None = None, keep_whole: bool = False,
+) -> str | None:
+    """``text`` as a bullet of ``style`` near ``target`` characters, or None past ``ceiling``.
+
+    Sentence style ("light drops first"): a sentence over the target is shortened to it by light
+    drops (attribution, asides, time adverbials, a reporting frame) where they reach it; otherwise
+    it is kept whole up to the ceiling, and past the ceiling compressed within it by any grammatical
+    shortening, clause cuts included. Concise style takes its form within the target, else within
+    the ceiling. On the dev sets light drops first, over compressing every sentence to the target
+    by any cut, gave CNN/DM R1 +0.45 and Korean R1 +1.0 to +2.7 (docs/quality.md). ``keep_whole``
+    (a model's output, never refused for its length) returns a sentence past the ceiling as it is.
+    """
+    light = style == "sentence"
+    fitted = fit_bullet(text, lang, target, style, kiwi, morphs, truncate=not light)
+    if fitted is None:  # whole within the ceiling, or compressed to it by any shortening
+        fitted = fit_bullet(text, lang, ceiling, style, kiwi, morphs)
+    if fitted is None and keep_whole:
+        # a model's sentence with no form of ``style`` within the ceiling: the sentence itself,
+        # compressed within the ceiling where it can be, else whole
+        if style != "sentence":
+            fitted = fit_bullet(text, lang, ceiling, "sentence", kiwi, morphs)
+        fitted = fitted or text.strip()
+    return fitted
+
+
 def shape_bullets(
     items: Sequence[tuple[str, list[Sentence]]],
     lang: str,
@@ -206,14 +186,22 @@ def shape_bullets(
     kiwi: Kiwi | None = None,
     dedupe_threshold: float = 0.6,
     style: Style = "sentence",
+    ceiling: int | None = None,
+    keep_whole: bool = False,
+    screen: Screen | None = None,
 ) -> list[Bullet]:
     """Up to ``max_bullets`` bullets of ``style`` from candidates given best first.
 
-    Each candidate is compressed to ``max_chars`` (models/text/compress/, models/text/style.py); one
-    that cannot be made to fit, is noise or near-duplicates an earlier bullet is skipped and the
-    next candidate is used, so callers pass spares. No bullet is ever cut or ends in "…".
-    Korean needs ``kiwi`` (the splitter's kiwipiepy) to compress or to take the concise form.
+    ``max_chars`` is the target length: each candidate is compressed to it where a grammatical
+    shortening exists (models/text/compress/, models/text/style.py), else kept whole or compressed
+    within ``ceiling`` (default: the target); one past the ceiling, noise or a near-duplicate of an
+    earlier bullet is skipped and the next candidate is used, so callers pass spares. With
+    ``keep_whole`` (a model's output) a candidate is never skipped for its length. No bullet is
+    ever cut or ends in "…". Korean needs ``kiwi`` (the splitter's kiwipiepy) to compress or to
+    take the concise form. Noise is read through ``screen`` (the request's; a new one by default).
     """
+    ceiling = max(ceiling or max_chars, max_chars)
+    screen = screen_for(screen, lang)
     out: list[Bullet] = []
     for text, sources in items:
         if len(out) >= max_bullets:
@@ -221,11 +209,11 @@ def shape_bullets(
         text = strip_markup(text.strip())
         lead = drop_leading_connective(text, lang)
         morphs = _morphs_for(text, sources) if lead == text else None
-        fitted = fit_bullet(lead, lang, max_chars, style, kiwi, morphs)
+        fitted = fit_within(lead, lang, max_chars, ceiling, style, kiwi, morphs, keep_whole)
         if fitted is None:
             continue
         cleaned = balance(fitted)
-        if len(cleaned) < 2 or len(cleaned) > max_chars or is_noise(cleaned, lang):
+        if len(cleaned) < 2 or (len(cleaned) > ceiling and not keep_whole) or screen.noise(cleaned):
             continue
         if _TRAILS_OFF.search(cleaned):
             continue  # a sentence that trails off ("... I'm A Celebrity...") is not a finished bullet

@@ -7,7 +7,8 @@ may become a bullet. :func:`strip_chrome` drops it line by line, in Korean and E
 the headline (a first line shaped like one) as the title.
 
 Every rule is general (a shape, a phrase any site uses), not a site's markup: the single-line
-rules are listed in :data:`LINE_RULES` and their cases in tests/test_chrome.py. Some look at a
+rules are the "line" rows of the one table of chrome and noise, :data:`models.text.rules.RULES`,
+and their cases are in tests/test_chrome.py. Some look at a
 line's neighbours: a line repeated verbatim, a run of short unpunctuated lines (a menu or a list
 of headlines), a caption above its credit line, a standfirst above the byline, a comment section
 after the article. One looks at the whole text, when it is a page (:data:`PAGE_EVIDENCE`): lines
@@ -21,182 +22,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .sentences import LATIN, Sentence, is_foreign_in_en
+from .rules import AGENCIES as _AGENCIES
+from .rules import EMAIL, Screen, line_reason, norm_line, screen_for
+from .sentences import Sentence
 
 _LINE = re.compile(r"[^\n]+")
-_SPACES = re.compile(r"\s+")
 _EN_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 _KO_END = re.compile(r"(?:다|요|죠|까|니다|습니다)[.!?…]*[\"'’”)\]]*$|[.!?…][\"'’”)\]]*$")
-# an e-mail address: a contact line here, never bullet material in models.text.bullets
-EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
-_URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
-
-# --- line rules: (reason, pattern, most words a matching line may have) ---------------------
-# A phrase that is chrome in a short line ("Share this article") can be prose in a long one
-# ("He declined to share the data"), so most rules apply only to lines up to a word count.
-
-_AGENCIES = (r"REUTERS|AP|AFP|EPA|YONHAP|NEWS1|NEWSIS|XINHUA|BLOOMBERG|GETTY IMAGES|AP PHOTO|"
-             r"KYODO|ANADOLU|SHUTTERSTOCK|JOONGANG|JOONGANG ILBO|NEWSIS|KOREA HERALD|ILGAN SPORTS")
-_STOCK = (r"Getty Images|Shutterstock|iStock(?:photo)?|Depositphotos|Unsplash|Pexels|Alamy|Adobe Stock|Pixabay|"
-          r"Wikimedia Commons")
-
-Rule = tuple[str, "re.Pattern[str]", int]
-
-
-def _rules(lang_rules: Sequence[tuple[str, str, int]], flags: int = 0) -> list[Rule]:
-    return [(reason, re.compile(p, flags), words) for reason, p, words in lang_rules]
-
-
-LINE_RULES: dict[str, list[Rule]] = {
-    "en": _rules([
-        # Home > Business > Industry ; News / World / Asia
-        ("breadcrumb", r"^[^.!?]{1,40}(?:\s(?:>|›|»|/|\|)\s[^.!?>›»|]{1,40}){2,}$|"
-                       r"^(?:home|main)\s*(?:>|›|»|/)", 15),
-        ("prompt", r"^(?:print|share|e-?mail|tweet|comment|comments|reply|like|save|bookmark|copy link|"
-                   r"listen|font size|text size|zoom|dictionary|close|menu|search|subscribe|log ?in|"
-                   r"sign ?in|sign ?up|register|follow|skip to(?: main)? content|back to top|top|"
-                   r"advertisement|sponsored|ad|next|previous|more)(?:\W+(?:print|share|e-?mail|"
-                   r"dictionary|this|article|story|page|facebook|twitter|x|linkedin|whatsapp|"
-                   r"comments?|on|us|now|here|content|top|link|options))*\W*$", 8),
-        ("prompt", r"\b(?:log ?in|sign ?in|sign ?up|subscribe|register)\b.{0,60}\b(?:to|for)\b.{0,40}"
-                   r"\b(?:connect|comment|continue|read|access|newsletter|updates|account|free)\b", 25),
-        ("prompt", r"\bnewsletters?\b|\bsubscribe\b|\bsubscription\b|\bunsubscribe\b", 30),
-        ("prompt", r"\b(?:leave|post|add|write|view|show|load|read)\s+(?:a|your|the|all|more)?\s*"
-                   r"(?:comments?|repl(?:y|ies)|responses?)\b|\bcomments? (?:are|is) (?:closed|moderated)\b|"
-                   r"\bcomment (?:policy|guidelines)\b|^\d+\s+comments?$", 20),
-        # instructions for the page's controls, privacy notices, member-only prompts
-        ("prompt", r"\bby clicking\b|\bclick(?:ing)? (?:the|on|this|below)\b.{0,40}\b(?:icon|button|link)\b|"
-                   r"\bexclusive to (?:our )?(?:subscribers|members)\b|\b(?:protecting|respecting) your privacy\b|"
-                   r"\byour personal (?:data|information)\b|\bbased on your preferences\b", 40),
-        ("prompt", r"\b(?:share|follow us|find us|join us|like us) on\b|\bshare this\b|"
-                   r"\b(?:download|get) (?:our|the) app\b|\bclick here\b|\btap here\b", 20),
-        ("prompt", r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"
-                   r"\baccept (?:all )?cookies\b|\benable javascript\b|\bjavascript is (?:disabled|required)\b|"
-                   r"\bupdate your browser\b|\bad ?blocker\b", 40),
-        ("prompt", r"\bcookies?\b.{0,80}\b(?:consent|gdpr|necessary|browser|analytics|opt[- ]out|preferences)\b|"
-                   r"\b(?:gdpr|consent)\b.{0,80}\bcookies?\b|\bcookies? (?:is|are) (?:set|used|stored)\b", 40),
-        ("disclosure", r"\b(?:earn|receive|get)s?\b.{0,30}\b(?:a |an )?(?:small )?(?:commission|affiliate)|"
-                       r"\baffiliate (?:links?|commission|partner)|"
-                       r"\b(?:purchases?|buy)\b.{0,40}\bthrough (?:our |these )?links\b|\bpaid promotion\b|"
-                       r"\bindependently (?:selected|chosen|reviewed)\b|"
-                       r"\bsponsored (?:content|post|by)\b", 40),
-        ("prompt", r"^(?:get started|start (?:your|a) free|try (?:it |us )?(?:for )?free|"
-                   r"book a (?:demo|call|consultation)|"
-                   r"request a (?:demo|quote|call)|schedule a (?:demo|call|consultation)|shop now|buy now|order now|"
-                   r"learn more|find out more|discover more|see (?:pricing|plans)|contact (?:us|sales)|call us|"
-                   r"talk to (?:us|sales|an expert))\b", 30),
-        ("legal", r"\bterms (?:of (?:use|service)|and conditions)\b|\bprivacy (?:policy|notice|settings)\b|"
-                  r"\bdo not sell\b|\bcontact us\b|\babout us\b|\bsite ?map\b|\bcareers\b", 12),
-        ("copyright", r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bno part of this\b", 30),
-        ("related", r"^(?:related(?: articles?| stories| posts| news| content| coverage| topics)?|"
-                    r"recommended(?: for you| stories| articles| reading)?|more (?:from|on|in|stories|news|"
-                    r"articles|like this)\b.*|(?:most|top) (?:read|popular|viewed|shared)(?: stories| articles)?|"
-                    r"trending(?: now| stories)?|popular(?: now| posts| stories)?|latest(?: news| stories| posts)?|"
-                    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|read (?:more|next|also)\b.*|"
-                    r"see also|also read|don'?t miss|editor'?s picks?|tags?|topics?|categories|filed under.*|"
-                    r"in (?:this|other) news|what to read next|up next|more headlines)\W*$", 12),
-        # BY PARK EUN-JEE, YONHAP [park.eunjee@joongang.co.kr] ; By Jane Doe and John Roe, Reuters
-        ("byline", r"^(?:written |posted |reported |story |words |text )?by\s+(?-i:[A-Z][\w.'’-]*)"
-                   r"(?:\s+(?:(?-i:[A-Z][\w.'’-]*)|and|&|de|van|von|da|al))*\s*"
-                   r"(?:[,|/–—-].{0,80}|[\[(<]?[\w.+-]+@[\w.-]+[\])>]?|\d{1,2},?\s+\d{4}\b.{0,40})?$", 25),
-        ("byline", r"^(?:author|reporter|correspondent|editor|staff writer|contributor|reviewed by|"
-                   r"fact[- ]checked by|edited by|photographs? by|photos? by|illustrations? by)\b.{0,80}$", 15),
-        # the writer's role on its own line, under the name: "Transport correspondent", "Political editor"
-        ("byline", r"^(?:[A-Z][\w&-]*\s+){0,3}(?:correspondent|reporter|editor|writer|columnist)$", 4),
-        ("byline", r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:\||·|•|,|—|–)\s*"
-                   r"(?:staff (?:writer|reporter)|reporter|correspondent|contributor|editor|senior writer|"
-                   r"columnist)\b.{0,60}$", 15),
-        ("dateline", r"^(?:published|updated|posted|last (?:updated|modified)|first published|modified)"
-                     r"\b\s*(?:on|at)?\s*:?\s*.{0,60}$", 14),
-        ("dateline", r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+"
-                     r"\d{4}\b.{0,40}$|^\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
-                     r"[a-z]*\.?\s+\d{4}\b.{0,40}$|^\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.{0,40}$", 12),
-        ("reading-time", r"^\d+\s*(?:min(?:ute)?s?|hours?)\s+(?:read|listen|watch)\b.{0,30}$", 8),
-        # "Skip to content" (glued to the next link too), "Story continues below advertisement",
-        # "Continue reading the main story", "Order Reprints", "Scroll down for video", "Click to
-        # play", "Watch the video below"
-        ("prompt", r"^(?:skip to\b|story continues\b|continue reading\b|order reprints\b|scroll down\b|"
-                   r"click (?:here )?to (?:play|watch|see|view)\b|(?:watch|play) the video\b)", 8),
-        ("legal", r"^a version of this (?:article|story) (?:appears|appeared) in print\b", 60),
-        # a video's transcript, with its stage directions: "[MUSIC PLAYING] Welcome back to ..."
-        ("transcript", r"\[(?-i:MUSIC(?: PLAYING)?|APPLAUSE|LAUGHTER|LAUGHS|INAUDIBLE|CROSSTALK|SOUNDBITE|SOUND BITE|"
-                       r"COMMERCIAL BREAK|(?:BEGIN|END) VIDEO(?: CLIP| TAPE)?|NATURAL SOUND|CHEERING|BLEEP)\]", 200),
-        # an author's bio line closing the article: "Jane Doe covers transportation for the Harbor Times."
-        ("byline", r"^(?-i:[A-Z][\w.'’-]+)(?:\s+(?-i:[A-Z][\w.'’-]+)){1,3}\s+(?:covers|writes about|reports on|"
-                   r"is (?:a|an|the) (?:[\w-]+\s+){0,3}(?:reporter|correspondent|writer|editor|columnist|journalist))"
-                   r"\b.{0,120}$", 30),
-        # "... on Tuesday.Credit...Jane Roe for Harbor Times": a caption with its credit glued on
-        ("caption", r"\bcredit(?:\.\.\.|…)", 60),
-        # a relative time stamp under a headline ("2 hours ago"); after the article it marks comments
-        ("dateline", r"^(?:published\s+|updated\s+)?\d{1,2}\s+(?:minutes?|mins?|hours?|hrs?|days?)\s+ago$", 5),
-        # Meta's CEO testifies ... on Jan. 31. [REUTERS] ; ... (AP Photo/Jane Doe) ; Photo: Getty Images
-        ("caption", r"[\[(](?:" + _AGENCIES + r")(?:\s*(?:/|,)\s*[^\])]{1,60})?[\])]\s*$", 80),
-        ("caption", r"\((?:[A-Z][\w&.]*\s+){0,3}(?:photo|photograph|image|picture|illustration|graphic|file|"
-                    r"screenshot|video)s?\b[^)]{0,80}\)\s*$", 80),
-        ("caption", r"^(?:photo|photograph|image|picture|illustration|graphic|credit|caption|source|"
-                    r"pictured|above|top|left|right|main image|file photo)s?\s*(?::|by\b|courtesy\b|credit\b)", 80),
-        ("caption", r"\b(?:photo|image|picture)s?\s*(?:credit|courtesy)\b|\b(?:" + _STOCK + r")\b", 40),
-        # a credit closing the caption's line: "... on Monday. Photo by John Roe/Harbor News"
-        ("caption", r"[.!?]\s+(?:photo|photograph|image|picture|video|illustration)s?"
-                    r"(?:\s+(?:by|credit|courtesy(?:\s+of)?))?\s*:?\s+(?-i:[A-Z])[^.!?]{1,80}$", 60),
-        ("email", r"^\W*(?:e-?mail|contact|reach)?\W*" + EMAIL.pattern + r"\W*$", 8),
-        ("url", _URL_ONLY.pattern, 3),
-    ], re.I),
-    "ko": _rules([
-        ("breadcrumb", r"^[^.!?]{1,30}(?:\s*(?:>|›|»|/|\||·)\s*[^.!?>›»|·]{1,30}){2,}$|"
-                       r"^(?:홈|메인|home)\s*(?:>|›|»|/)", 15),
-        ("prompt", r"(?:로그인|회원가입|구독(?:하기|신청)?|댓글|공유(?:하기)?|인쇄|프린트|스크랩|글자\s*크기|"
-                   r"글씨\s*(?:크게|작게|키우기|줄이기)|페이스북|트위터|카카오(?:톡|스토리)|네이버\s*블로그|"
-                   r"밴드|URL\s*복사|링크\s*복사|기사\s*(?:제보|저장|보내기)|닫기|메뉴|검색|전체\s*메뉴|"
-                   r"바로\s*가기|좋아요|싫어요|추천|구독자|알림\s*받기|본문\s*듣기|음성\s*듣기|번역)", 6),
-        ("prompt", r"(?:로그인|회원가입|구독|뉴스레터|앱\s*(?:설치|다운)|카카오톡\s*채널|채널\s*추가|"
-                   r"제보(?:하기|는)?|기사\s*제보)\S*\s.{0,80}(?:하세요|해\s*주세요|바랍니다|가능합니다|됩니다)", 25),
-        ("copyright", r"ⓒ|©|무단\s*전재|재배포\s*금지|저작권자|all rights reserved|copyright", 30),
-        ("related", r"^(?:관련\s*(?:기사|뉴스|콘텐츠)|많이\s*본\s*(?:기사|뉴스)|인기\s*(?:기사|뉴스)|"
-                    r"추천\s*(?:기사|뉴스)|"
-                    r"최신\s*(?:기사|뉴스)|주요\s*(?:기사|뉴스)|이\s*시각\s*(?:주요\s*)?뉴스|함께\s*(?:보면|볼만한)\s*"
-                    r"좋은\s*(?:기사|뉴스)|이\s*기사를\s*(?:본|읽은).*|(?:오늘|지금)의\s*(?:주요\s*)?뉴스|"
-                    r"핫\s*이슈|포토\s*뉴스|랭킹\s*뉴스|태그|키워드)\W*$", 8),
-        # (서울=한빛뉴스) 김하늘 기자 = ; 김하늘 기자 sky@example.com ; [한빛뉴스 김하늘 기자]
-        ("byline", r"^\W*(?:[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z0-9 ]{1,15}\s*[\])】])?\s*"
-                   r"(?:[가-힣A-Za-z0-9]{1,12}\s+)?[가-힣]{2,4}\s*(?:기자|특파원|객원기자|통신원|리포터|"
-                   r"선임기자|전문기자|기상캐스터|앵커)(?:\s*[=·,]?\s*\S*@\S*|\s*=)?\W*$", 8),
-        # the byline and the time stamp on one line: "김하늘 기자 입력 2026.05.12 10:30 수정 ..."
-        ("byline", r"^\W*[가-힣]{2,4}\s*(?:기자|특파원|객원기자|선임기자|전문기자)\s*[|·,]?\s*"
-                   r"(?:입력|수정|승인|등록|기사\s*입력|업데이트)\s*:?\s*\d{4}[./-].{0,60}$", 14),
-        ("byline", r"[가-힣]{2,4}\s*(?:기자|특파원)\s*[\w.+-]+@", 10),
-        ("byline", r"^\W*(?:글|사진|영상|편집|정리|취재|그래픽)\s*[=:·]?\s*[가-힣]{2,4}"
-                   r"(?:\s*(?:기자|PD|작가))?\W*$", 6),
-        ("dateline", r"^\W*(?:입력|수정|승인|등록|발행|업데이트|기사\s*입력|최종\s*수정)\s*:?\s*\d{4}[./-]", 10),
-        ("dateline", r"^\W*\d{4}[./-]\s*\d{1,2}[./-]\s*\d{1,2}\.?\s*(?:\d{1,2}:\d{2})?(?::\d{2})?\W*$", 4),
-        # [사진 = 연합뉴스] ; 사진 제공 = 한빛시 ; ... 모습. /연합뉴스 ; [한빛시 제공]
-        ("caption", r"[\[<(]\s*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]|"
-                    r"^\W*(?:사진|그래픽|자료|영상|이미지|출처)\s*[=:]", 80),
-        ("caption", r"(?:사진|자료|영상|이미지)\s*제공|[\[(]\s*[가-힣A-Za-z0-9 ]{1,20}\s*제공\s*[\])]", 80),
-        # a credit closing the caption's line: "... 트램 노선도. 한빛시 제공", "... 있다. 사진=한빛뉴스"
-        ("caption", r"[.!?]\s+[가-힣A-Za-z0-9·]{1,20}\s*제공\s*$|"
-                    r"[.!?]\s+(?:사진|그래픽|자료|영상)\s*[=:]\s*[가-힣A-Za-z0-9 ·/]{1,24}$", 80),
-        ("caption", r"/\s*(?:연합뉴스|뉴스1|뉴시스|한빛뉴스|AP|AFP|로이터|EPA|게티이미지(?:뱅크|코리아)?|"
-                    r"[가-힣]{2,8}(?:일보|신문|뉴스|통신|기자))\s*[\])]?\s*$", 80),
-        ("caption", r"[\[(](?:" + _AGENCIES + r"|연합뉴스|뉴스1|뉴시스|로이터|게티이미지(?:뱅크)?)[\])]\s*$", 80),
-        # the photo caption's own shapes (none matched any of 2,828 Korean article sentences of the
-        # dev sets, the dev pages' bodies and NTREX): a position marker naming who is where in the
-        # picture, "김민석(왼쪽부터) 전 국무총리, ..."; and a caption line's grammar: a subject in
-        # 이/가, a day, a place in 에서 and the present progressive, "...가 15일 경남 하동군 화개장터
-        # 입구에서 ... 라이브를 하고 있다." (an article says what happened: 했다, 밝혔다)
-        ("caption", r"\((?:사진\s*)?(?:왼쪽|오른쪽|가운데|앞줄|뒷줄|윗줄|아랫줄|맨\s*왼쪽|맨\s*오른쪽)"
-                    r"(?:부터|에서)?(?:\s*(?:두|세|네)\s*번째)?\)", 60),
-        ("caption", r"^[^.!?]{2,50}?[이가]\s+(?:지난\s*)?\d{1,2}일\s[^.!?]{0,80}?에서\s[^.!?]{0,120}고\s*있다\.?$",
-         40),
-        # the site's notices about the reader's browser: "사용 중이신 인터넷 익스플로러(Internet
-        # Explorer)에서는 일부 기능 사용에 제한이 발생할 수 있습니다."
-        ("prompt", r"(?:인터넷\s*익스플로러|Internet Explorer|브라우저).{0,80}"
-                   r"(?:지원|제한|권장|업데이트|최적화|이용)", 30),
-        ("email", r"^\W*(?:이메일|메일|문의|제보)?\W*" + EMAIL.pattern + r"\W*$", 8),
-        ("url", _URL_ONLY.pattern, 3),
-    ], re.I),
-}
-
 
 # A credit on a line of its own ("Image: Courtesy of ...", "[사진 = 한빛뉴스]"): the line just above
 # it is the caption it credits.
@@ -206,9 +38,7 @@ _CREDIT_LINE = re.compile(
     r"^\W*[\[(](?:" + _AGENCIES + r")[\])]\W*$", re.I)
 CAPTION_WORDS = 40
 
-
-def _norm(line: str) -> str:
-    return _SPACES.sub(" ", line).strip()
+_norm = norm_line
 
 
 def _words(line: str) -> int:
@@ -222,28 +52,9 @@ def ends_like_sentence(line: str, lang: str) -> bool:
 
 
 def line_chrome(line: str, lang: str) -> str | None:
-    """The reason a line, on its own, is page chrome (``"byline"``, ``"caption"``...), or None."""
-    text = _norm(line)
-    if not text:
-        return None
-    if not re.search(r"[^\W\d_]", text):
-        return "symbols"
-    words = _words(text)
-    for reason, pattern, max_words in LINE_RULES.get(lang, LINE_RULES["en"]):
-        if words <= max_words and pattern.search(text):
-            return reason
-    if lang == "en" and is_foreign_in_en(text):
-        return "foreign"  # another language's line on an English page: the site's, not the article's
-    # a Korean page quotes English chrome too (Copyright, Share, Photo: ...); only a line with a Latin
-    # letter can hold it (the one English pattern without one, "©", is a Korean rule as well)
-    if lang == "ko" and LATIN.search(text):
-        for reason, pattern, max_words in _EN_RULES_ON_KO:
-            if words <= max_words and pattern.search(text):
-                return reason
-    return None
-
-
-_EN_RULES_ON_KO = [rule for rule in LINE_RULES["en"] if rule[0] in ("copyright", "caption", "prompt", "legal")]
+    """The reason a line, on its own, is page chrome (``"byline"``, ``"caption"``...), or None:
+    the line rows of :data:`models.text.rules.RULES`."""
+    return line_reason(line, lang)
 
 
 # A menu or a list of headlines: at least MENU_RUN consecutive lines, none of which ends like a
@@ -347,6 +158,8 @@ class ChromeResult:
     title: str | None = None
     dropped: list[tuple[Sentence, str]] = field(default_factory=list)
     page: bool = False  # chrome lines found: the text is a page, not a plain article
+    # the request's verdicts of models.text.rules.RULES, for the stages after this one
+    screen: Screen | None = field(default=None, repr=False, compare=False)
 
 
 def _headline(line: str, lang: str) -> bool:
@@ -397,12 +210,14 @@ def _pasted_twice(lines: Sequence[str], lang: str) -> set[int]:
     return originals if total and 2 * copies >= DOUBLE_PASTE_SHARE * total else set()
 
 
-def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
+def classify_lines(text: str, lang: str, screen: Screen | None = None) -> list[tuple[int, int, str | None]]:
     """Every non-blank line of ``text`` as ``(start, end, reason)``: reason is None for a line
-    that may hold article text, else why it is chrome (``"title"`` for the headline)."""
+    that may hold article text, else why it is chrome (``"title"`` for the headline). The line
+    rules are read through ``screen`` (the request's; a new one by default)."""
+    screen = screen_for(screen, lang)
     spans = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.group().strip()]
     lines = [_norm(text[s:e]) for s, e in spans]
-    reasons: list[str | None] = [line_chrome(line, lang) for line in lines]
+    reasons: list[str | None] = [screen.line(line) for line in lines]
     # lines printed twice (a caption under the photo and in the gallery, a pull quote, a menu
     # header and footer): page furniture, every copy of it
     counts = Counter(line.casefold() for line in lines if len(line) >= 12)
@@ -486,7 +301,7 @@ def classify_lines(text: str, lang: str) -> list[tuple[int, int, str | None]]:
 
 def strip_chrome(
     text: str, sentences: Sequence[Sentence], lang: str,
-    sentence_filter: Callable[[str], bool] | None = None,
+    sentence_filter: Callable[[str], bool] | None = None, screen: Screen | None = None,
 ) -> ChromeResult:
     """Drop the sentences on chrome lines of ``text`` (``sentences`` are its split, offsets into
     it); the headline line is reported as ``title`` and kept when it lacks a final ending (the
@@ -494,8 +309,10 @@ def strip_chrome(
     complete sentence is left); on a page (where the caller passes ``title`` to the ranking) it is
     dropped when it reads as a finished sentence (a Korean headline ending in 다 would otherwise
     be a candidate; a plain article keeps its first line as it always has).
-    ``sentence_filter`` may reject more sentences."""
-    classified = classify_lines(text, lang)
+    ``sentence_filter`` may reject more sentences. The rules are read through ``screen`` (a new
+    one by default), which the result carries on for the request's later stages."""
+    screen = screen_for(screen, lang)
+    classified = classify_lines(text, lang, screen)
     starts = [s for s, _, _ in classified]
     title: str | None = None
     page = sum(r not in (None, "title", "menu") for _, _, r in classified) >= PAGE_EVIDENCE
@@ -516,7 +333,7 @@ def strip_chrome(
             # (a Korean headline ending in 다) would be a candidate, so it goes and ``title`` carries it
             reason = "title" if sent.complete and page else None
         if reason is None:
-            inner = line_chrome(sent.text, lang)  # a byline or caption sharing a line with prose
+            inner = screen.line(sent.text)  # a byline or caption sharing a line with prose
             if inner in ("byline", "caption", "email", "copyright", "prompt"):
                 reason = inner
         if reason is None and _QUESTION.search(sent.text) and _words(sent.text) <= QUESTION_WORDS:
@@ -532,4 +349,4 @@ def strip_chrome(
         # the headline is all that is left of the text: it is never a bullet on its own
         dropped.extend((sent, "title") for sent in kept)
         kept = []
-    return ChromeResult(kept, title, dropped, page)
+    return ChromeResult(kept, title, dropped, page, screen)

@@ -1,7 +1,7 @@
 """A web page's HTML -> its article text and title, offline and bounded.
 
 trafilatura does the extraction (chosen by measurement against readability-lxml, resiliparse,
-newspaper4k and goose3: ``python -m bench.pages --compare-extractors``; the README has the table).
+newspaper4k and goose3: ``python -m bench.pages --compare-extractors``; the figures are in docs/pages.md).
 Nothing is fetched: the HTML is parsed as given, with libxml2's network access off, no URL is
 passed on, and links, images and frames are never followed.
 

@@ -24,6 +24,7 @@ from typing import Literal, get_args
 
 from .compress.checks import is_balanced
 from .compress.en import compress_en, concise_en_text
+from .compress.en_clause import opens_subordinate_en
 from .compress.ko import (
     Kiwi,
     KoSentence,
@@ -178,8 +179,13 @@ def concise_ko(
 
 def concise_en(text: str, limit: int) -> str | None:
     """The concise form of an English sentence: its compression with every inessential part
-    (attribution, aside, relative clause, leading adverbial) dropped, within ``limit``."""
-    return concise_en_text(text, limit)
+    (attribution, aside, relative clause, leading adverbial) dropped, within ``limit``. None for a
+    sentence whose form still opens with a subordinating word ("If Barclays buys a stake it will
+    ..."): its main clause could not be told apart, and a concise bullet is a main clause."""
+    out = concise_en_text(text, limit)
+    if out is None or opens_subordinate_en(out):
+        return None
+    return out
 
 
 def fit_bullet(
@@ -189,9 +195,12 @@ def fit_bullet(
     style: Style = "sentence",
     kiwi: Kiwi | None = None,
     morphs: Sequence[MorphLike] | None = None,
+    truncate: bool = True,
 ) -> str | None:
     """``text`` as a bullet of ``style`` within ``limit`` characters, or None when it cannot be.
 
+    With ``truncate`` False a sentence-style compression uses light drops only (attribution,
+    asides, time adverbials, a reporting frame), never a cut that loses a clause's content.
     Korean needs ``kiwi``; without it a Korean sentence over the limit cannot be compressed.
     """
     if style not in STYLES:
@@ -201,7 +210,7 @@ def fit_bullet(
             return text.strip() if len(text.strip()) <= limit else None
         if style == "concise":
             return concise_ko(text, kiwi, morphs, limit)
-        return compress_ko(text, limit, kiwi, morphs)
+        return compress_ko(text, limit, kiwi, morphs, truncate)
     if style == "concise":
         return concise_en(text, limit)
-    return compress_en(text, limit)
+    return compress_en(text, limit, truncate)

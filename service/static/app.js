@@ -109,7 +109,7 @@
     const models = Object.entries(body.models).map(([task, id]) => task + ": " + id).join(", ");
     const detected = body.detected ? " (detected, confidence " + body.detected.confidence + ")" : "";
     meta.textContent = body.source_lang + detected + " → " + body.target_lang + " · method: " + body.method +
-      " · style: " + body.style + " · models: " + (models || "none") + " · input: " + (kind === "html" ? "HTML" : "text") + " · " +
+      " · style: " + body.style + " · length: " + body.max_chars + " · models: " + (models || "none") + " · input: " + (kind === "html" ? "HTML" : "text") + " · " +
       total.toFixed(0) + " ms" + (body.cached ? " (cached)" : "");
     result.hidden = false;
     // on a phone the form fills the screen: bring the bullets into view (no animation for readers
@@ -130,6 +130,7 @@
     };
     payload[kind] = text;
     if ($("target_lang").value) payload.target_lang = $("target_lang").value;
+    if ($("max_chars").value) payload.max_chars = Number($("max_chars").value);
     setBusy(true);
     let resp;
     try {

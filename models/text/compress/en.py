@@ -241,6 +241,11 @@ def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterable[re.Matc
 _AUXILIARY = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|shall|should|"
                         r"does|do|did)\b")
 _PARTICIPLE_LEAD = re.compile(r"(?:having|given|following|speaking|asked|[a-z]+ing)\b", re.I)
+# an -ing word then a present-tense verb: a gerund subject ("Charging takes", "Parking costs"), not a
+# participle phrase ("Speaking to reporters,"); possessives and adverbs ending in s are not verbs
+_GERUND_SUBJECT = re.compile(
+    r"[A-Za-z]+ing\s+(?!(?:its|his|hers|ours|yours|theirs|this|thus|plus|as|us|always|perhaps|across|"
+    r"towards|unless|whereas|various|previous|serious|famous|numerous|obvious|enormous)\b)(?![a-z]*ss\b)[a-z]{2,}s\b")
 _APPOSITIVE_REST = re.compile(rf"[\w'’.-]+(?:\s+[\w'’.-]+){{0,3}},\s+{_FINITE_WORD}")
 _FINITE_RE = re.compile(_FINITE_WORD)
 # a verb in the present tense, seen by the object that follows it: "faces several charges", "wins the"
@@ -411,8 +416,10 @@ def en_drops(text: str) -> list[Drop]:
                 continue
             if kind == "leading-phrase" and _ASIDE_OPENER.match(text, m.end()):
                 continue  # "In the meantime a billboard, paid for by ..., has been erected": the subject's aside
-            if kind == "leading" and _PARTICIPLE_LEAD.match(m.group()) and _AUXILIARY.search(m.group()):
-                continue  # "Giving X power was most popular, while ...": a gerund subject, the main clause
+            if kind == "leading" and _PARTICIPLE_LEAD.match(m.group()) and (
+                    _AUXILIARY.search(m.group()) or _GERUND_SUBJECT.match(m.group())):
+                continue  # "Giving X power was most popular, while ...", "Charging takes 12 minutes, while
+                #  ...": a gerund subject and its verb, the main clause
             if kind == "leading" and _APPOSITIVE_REST.match(text, m.end()):
                 continue  # "When ... his son, Wil, had ...": the comma opened an appositive, not the clause
             if kind == "attribution" and _OPINION_SPEAKER.search(m.group()):
@@ -535,7 +542,7 @@ def _close_quotes(cand: str, source_open: bool) -> str:
     return cand
 
 
-def compress_en(text: str, limit: int) -> str | None:
+def compress_en(text: str, limit: int, truncate: bool = True) -> str | None:
     """A grammatical compression of an English sentence within ``limit`` characters: the one with the
     fewest truncations, then the longest.
 
@@ -558,7 +565,7 @@ def compress_en(text: str, limit: int) -> str | None:
             for cand, n, t in _en_candidates(source, en_drops(source), most):
                 found.setdefault(cand, (n0 + n, t0 + t))
         for cand, (n, t) in found.items():
-            if len(cand) > limit + 1:
+            if len(cand) > limit + 1 or (t and not truncate):
                 continue  # (closing a quotation adds one character at most)
             cand = _close_quotes(cand, source_open)
             if len(cand) > limit or not is_clause_en(cand):

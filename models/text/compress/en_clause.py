@@ -9,7 +9,7 @@ import re
 
 from .checks import is_balanced
 
-__all__ = ["EN_END", "EN_FINITE", "is_clause_en"]
+__all__ = ["EN_END", "EN_FINITE", "is_clause_en", "is_fragment_en", "opens_subordinate_en"]
 
 # The complete-clause check: a deliberately simple test, used both to filter candidates and
 # in the tests. A sentence passes when it starts with a capital, digit or quote, ends with
@@ -47,6 +47,11 @@ _EN_FUNCTION = frozenset(
     whether during against between among through across behind beyond within without upon near
     around along amid""".split()
 )
+# a clause opening with one of these needs a main clause after a comma to stand alone
+_SUBORDINATORS = frozenset("while although though because when whenever if unless whereas since until once".split())
+_SAY_VERBS = frozenset("said says added told reported announced explained confirmed stated noted wrote".split())
+_WHEN_WORDS = frozenset("""on in at last this yesterday today tonight week month year night morning afternoon
+    evening earlier later monday tuesday wednesday thursday friday saturday sunday""".split())
 _EN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _EN_START = re.compile(r"^[\"'“‘(]?[A-Z0-9]")
 EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
@@ -54,6 +59,24 @@ EN_END = re.compile(r"[.!?][\"'’”)\]]*$")
 # word that cannot end a sentence: "... in Ivory Coast and."
 _DANGLING_END = re.compile(
     r"(?:\s(?:--|[–—-])|[,;:]|\b(?i:and|or|but|nor|the|a|an|of|that|which|whose|than))\s*[.!?][\"'’”)\]]*$")
+
+
+def opens_subordinate_en(text: str) -> bool:
+    """True when ``text`` opens with a subordinating word (while, although, because, when, if...)."""
+    first = _EN_WORDS.search(text)
+    return first is not None and first.group().lower() in _SUBORDINATORS
+
+
+def is_fragment_en(text: str) -> bool:
+    """True for a subordinate clause without its main clause ("While passengers board and leave.")
+    and for a bare attribution ("The operator said.", "Police said on Tuesday."): who spoke, not what."""
+    words = [w.lower() for w in _EN_WORDS.findall(text)]
+    if not words:
+        return False
+    if words[0] in _SUBORDINATORS and "," not in text:
+        return True
+    say = next((i for i, w in enumerate(words) if w in _SAY_VERBS), None)
+    return len(words) <= 8 and say is not None and set(words[say + 1:]) <= _WHEN_WORDS
 
 
 def is_clause_en(text: str) -> bool:
@@ -68,6 +91,8 @@ def is_clause_en(text: str) -> bool:
         return False
     if words[0] in ("which", "who", "whom", "whose") and not text.rstrip("\"'’”)]").endswith("?"):
         return False  # a relative clause left at the front ("Which uses ..., regularly click ...")
+    if is_fragment_en(text):
+        return False
     for i in range(1, len(words)):
         w, prev = words[i], words[i - 1]
         if prev in ("who", "which", "that", "whom", "whose"):

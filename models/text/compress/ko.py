@@ -509,7 +509,7 @@ def ko_candidates(sent: KoSentence) -> list[tuple[list[Word], tuple[str, ...]]]:
 
 
 def compress_ko(
-    text: str, limit: int, kiwi: Kiwi, morphs: Sequence[MorphLike] | None = None
+    text: str, limit: int, kiwi: Kiwi, morphs: Sequence[MorphLike] | None = None, truncate: bool = True,
 ) -> str | None:
     """A grammatical compression of a Korean sentence within ``limit`` characters: one that drops the
     reporting frame first, then the longest, then the one with the fewest drops.
@@ -525,6 +525,8 @@ def compress_ko(
     seen: set[str] = set()
     scored: list[tuple[int, int, int, str]] = []
     for words, ops in ko_candidates(sent):
+        if not truncate and "clause" in ops:
+            continue  # (a clause cut loses content: asked for light drops only)
         out = sent.render(kiwi, words)
         if out in seen or len(out) > limit or len(out) < 8:
             continue
