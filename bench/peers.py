@@ -2,6 +2,7 @@
 
     python -m bench.peers --eval ../shared/eval                 # 3 bullets, every summary set
     python -m bench.peers --eval ../shared/eval --k 1 --sets dev_bbc.jsonl --json peers.json
+    python -m bench.peers --eval ../shared/eval --as-bullets    # also both on the same footing
 
 Every peer sees the project's own sentences: each article is normalized and split through
 ``Engine.article_sentences`` (what a request runs), and a peer only ranks those sentences and
@@ -14,6 +15,13 @@ Everything is scored by ``score.py`` beside the data, exactly as ``bench.quality
 beside Lead-3 and, where the references are extractive, ``picked``. One table per data set and
 language, best ROUGE-1 first, with the project's rank. The data is read where it lies and never
 copied into the repository. ``run_peers`` is the entry point for another benchmark.
+
+A peer's sentences are scored as they stand, at any length, while the project's bullets must fit
+the target (or the ceiling): not the same footing. ``--as-bullets`` adds both comparisons that are:
+each peer's picks shaped by the project's own shaping (``Engine.extractive_bullets``: compressed to
+the target, whole up to the ceiling, past it the peer's next pick, from its picks at
+k + SPARE_CANDIDATES), and the project's ranker with its k picks left whole (``Engine.extract``);
+each with its own rank line.
 """
 from __future__ import annotations
 
@@ -32,6 +40,11 @@ from bench.tune import load_scorer
 
 FILES = ("dev.jsonl", "dev_cnndm.jsonl", "dev_bbc.jsonl", "dev_ko_news.jsonl")
 PROJECT = "project (extractive)"
+# --as-bullets: the same picks on the same footing. The project's ranker with its picks left whole
+# (as the peers' are), and each peer's picks shaped as the project shapes its own (compressed to the
+# target, whole up to the ceiling, past it the peer's next pick: its picks at k + SPARE_CANDIDATES)
+PROJECT_WHOLE = "project ranker, whole"
+AS_BULLETS = " as bullets"
 # peers a user would try that this benchmark cannot run, and why (printed with every report)
 NOT_RUN = {
     "lexrankr (ko)": "not installable here: its wheel requires the 'sklearn' stub package, which refuses "
@@ -307,14 +320,34 @@ def _rows(path: Path) -> list[dict]:
 def article_sentences(engine: Any, row: dict, lang: str) -> tuple[list[Any], list[tuple[int, int]]]:  # noqa: ANN401
     """The project's sentences of ``row`` (the request path: normalized, split, page chrome
     dropped) and each one's span in the row's text as sent."""
+    sents, spans, _ = _article(engine, row, lang)
+    return sents, spans
+
+
+def _article(engine: Any, row: dict, lang: str) -> tuple[list[Any], list[tuple[int, int]], str | None]:  # noqa: ANN401
     from models.pipeline import to_original
     from models.text.normalize import normalize_text
 
     norm = normalize_text(row["text"])
     given = normalize_text(row["title"]).text if row.get("title") else None
-    chrome, _ = engine.article_sentences(norm.text, lang, given)
+    chrome, title = engine.article_sentences(norm.text, lang, given)
     spans = [(o.start, o.end) for o in (to_original(s, norm) for s in chrome.sentences)]
-    return list(chrome.sentences), spans
+    return list(chrome.sentences), spans, title
+
+
+def as_bullets(engine: Any, sents: Sequence[Any], lang: str, k: int, picks: Sequence[int],  # noqa: ANN401
+               spares: Sequence[int]) -> list[str]:
+    """A peer's ``picks`` shaped into bullets by the project's own shaping, its ``spares`` (its
+    further picks, in article order) standing in for a pick that cannot be a bullet."""
+    ranked = [sents[i] for i in picks] + [sents[i] for i in spares if i not in set(picks)]
+    return [b.text for b in engine.extractive_bullets(ranked, lang, k)]
+
+
+def whole_picks(engine: Any, sents: Sequence[Any], lang: str, k: int, title: str | None) -> list[str]:  # noqa: ANN401
+    """The project ranker's ``k`` best sentences left whole, in article order (no shaping, as a
+    peer's picks are scored)."""
+    best = engine.extract(sents, lang, k, title)
+    return [s.text for s in sorted(best, key=lambda s: s.start)]
 
 
 def project_pick(engine: Any, row: dict, lang: str, k: int, spans: Sequence[tuple[int, int]]  # noqa: ANN401
@@ -349,8 +382,12 @@ def _figures(res: dict) -> dict[str, float | None]:
     return out
 
 
-def run_set(engine: Any, scorer: Any, path: Path, lang: str, k: int, progress: bool = True) -> dict:  # noqa: ANN401
-    """Every peer of ``lang`` and the project on the ``lang`` rows of ``path``, scored."""
+def run_set(engine: Any, scorer: Any, path: Path, lang: str, k: int, progress: bool = True,  # noqa: ANN401
+            bullets_too: bool = False) -> dict:
+    """Every peer of ``lang`` and the project on the ``lang`` rows of ``path``, scored; with
+    ``bullets_too``, also each peer as bullets and the project's ranker whole (:data:`AS_BULLETS`)."""
+    from models.pipeline import SPARE_CANDIDATES
+
     rows = [r for r in _rows(path) if r.get("lang") == lang]
     preds: dict[str, dict[str, list[str]]] = {PROJECT: {}}
     picks: dict[str, dict[str, list[int]]] = {PROJECT: {}}
@@ -360,9 +397,15 @@ def run_set(engine: Any, scorer: Any, path: Path, lang: str, k: int, progress: b
     refused = 0
     for p in peers:
         preds[p.name], picks[p.name] = {}, {}
+        if bullets_too:
+            preds[p.name + AS_BULLETS] = {}
+    if bullets_too:
+        preds[PROJECT_WHOLE] = {}
     for n, row in enumerate(rows, 1):
-        sents, spans = article_sentences(engine, row, lang)
+        sents, spans, title = _article(engine, row, lang)
         texts = [s.text for s in sents]
+        if bullets_too:
+            preds[PROJECT_WHOLE][row["id"]] = whole_picks(engine, sents, lang, k, title)
         t0 = time.perf_counter()
         bullets, idx, bad = project_pick(engine, row, lang, k, spans)
         seconds[PROJECT] += time.perf_counter() - t0
@@ -376,6 +419,9 @@ def run_set(engine: Any, scorer: Any, path: Path, lang: str, k: int, progress: b
                 raise AssertionError(f"{p.name} returned {idx} for {len(texts)} sentences ({row['id']})")
             fallbacks[p.name] += failed
             preds[p.name][row["id"]], picks[p.name][row["id"]] = [texts[i] for i in idx], idx
+            if bullets_too:
+                more, _ = pick(p, texts, lang, k + SPARE_CANDIDATES)
+                preds[p.name + AS_BULLETS][row["id"]] = as_bullets(engine, sents, lang, k, idx, more)
         if progress and (n % 100 == 0 or n == len(rows)):
             print(f"  {path.name} [{lang}]: {n}/{len(rows)} articles", file=sys.stderr, flush=True)
     if k != 3:  # the scorer's Lead-3 sentences, cut to k: the same-length baseline
@@ -396,7 +442,14 @@ def run_set(engine: Any, scorer: Any, path: Path, lang: str, k: int, progress: b
                 lead3["picked"], lead3["d_picked"] = res["picked"]["lead3"]["share"], 0.0
     report = {"file": path.name, "lang": lang, "items": len(rows), "k": k, "systems": systems, "lead3": lead3,
               "picks": picks}
-    report["rank"] = project_rank(systems)
+    report["rank"] = project_rank({n: v for n, v in systems.items()
+                                   if n != PROJECT_WHOLE and not n.endswith(AS_BULLETS)})
+    if bullets_too:
+        report["rank_as_bullets"] = project_rank(
+            {n: v for n, v in systems.items() if n == PROJECT or n.endswith(AS_BULLETS)})
+        report["rank_whole"] = project_rank(
+            {PROJECT: systems[PROJECT_WHOLE]}
+            | {n: v for n, v in systems.items() if n not in (PROJECT, PROJECT_WHOLE) and not n.endswith(AS_BULLETS)})
     return report
 
 
@@ -456,6 +509,11 @@ def format_set(report: dict) -> str:
     lines.append(row("-", "Lead-3 (scorer)", report["lead3"]))
     rank = ", ".join(f"{key.upper() if key != 'picked' else 'picked'} {v}" for key, v in report["rank"].items())
     lines.append(f"  project rank: {rank}")
+    for key, what in (("rank_whole", "the project's ranker whole among the peers' picks whole"),
+                      ("rank_as_bullets", "the project among the peers' picks as bullets")):
+        if key in report:
+            got = ", ".join(f"{m.upper() if m != 'picked' else 'picked'} {v}" for m, v in report[key].items())
+            lines.append(f"  rank, {what}: {got}")
     return "\n".join(lines)
 
 
@@ -474,7 +532,7 @@ def default_sets(eval_dir: Path) -> list[str]:
 
 
 def run_peers(eval_dir: Path | str, sets: Sequence[str] | None = None, k: int = 3, engine: Any = None,  # noqa: ANN401
-              progress: bool = True) -> dict:
+              progress: bool = True, bullets_too: bool = False) -> dict:
     """Peers and the project on ``sets`` (file names in ``eval_dir``, each split by language; a
     ``FILE:LANG`` entry keeps one language), scored by ``eval_dir/score.py``. Returns
     ``{"k", "date", "sets": {"FILE LANG": report}, "not_run"}``; :func:`format_report` prints it."""
@@ -490,7 +548,8 @@ def run_peers(eval_dir: Path | str, sets: Sequence[str] | None = None, k: int = 
         name, _, only = spec.partition(":")
         langs = [only] if only else sorted({r["lang"] for r in _rows(eval_dir / name)}, key=["ko", "en"].index)
         for lang in langs:
-            out["sets"][f"{name} {lang}"] = run_set(engine, scorer, eval_dir / name, lang, k, progress)
+            out["sets"][f"{name} {lang}"] = run_set(engine, scorer, eval_dir / name, lang, k, progress,
+                                                         bullets_too)
     return out
 
 
@@ -500,9 +559,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=3, help="sentences (bullets) per article")
     ap.add_argument("--sets", nargs="+", help=f"files in --eval, FILE or FILE:LANG (default: those of {FILES})")
     ap.add_argument("--json", help="write every figure (and each system's picks) here")
+    ap.add_argument("--as-bullets", action="store_true",
+                    help="also each peer's picks shaped as the project's bullets (its next picks as spares) and "
+                         "the project's ranker with its picks whole: the two systems on the same footing")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    report = run_peers(args.eval, args.sets, args.k)
+    report = run_peers(args.eval, args.sets, args.k, bullets_too=args.as_bullets)
     print(format_report(report))
     print(f"\n({time.perf_counter() - t0:.0f} s)")
     if args.json:

@@ -121,3 +121,38 @@ def test_project_rank_counts_only_better_systems() -> None:
     systems = {peers.PROJECT: {"r1": 40.0, "picked": 70.0}, "a": {"r1": 45.0, "picked": 60.0},
                "b": {"r1": 40.0, "picked": 50.0}, "Lead-1": {"r1": 99.0, "picked": 99.0}}
     assert peers.project_rank(systems) == {"r1": "2/3", "picked": "1/3"}
+
+
+LONG_EN = ("The committee that had met in the old town hall every Thursday evening for nineteen years running "
+           "without a single cancellation or postponement or even a late start voted in favour of the longer "
+           "plan on its final night there in front of three hundred residents and their children and their "
+           "grandparents")
+
+
+def test_a_peer_pick_too_long_to_be_a_bullet_gives_way_to_its_next_pick(engine) -> None:
+    """--as-bullets shapes a peer's picks as the project shapes its own: a pick past the ceiling with
+    no grammatical shortening is replaced by the peer's next pick, never cut or kept whole."""
+    text = f"{LONG_EN}. " + EN_SHORT
+    sents, _ = peers.article_sentences(engine, {"text": text}, "en")
+    assert len(sents[0].text) > engine.ceiling(140)  # the long sentence is past the ceiling
+    got = peers.as_bullets(engine, sents, "en", 2, [0, 1], [0, 1, 2, 3])
+    assert got == [sents[1].text, sents[2].text]
+    assert all(len(b) <= engine.ceiling(140) for b in got)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_as_bullets_adds_both_same_footing_systems_and_their_ranks(engine, tmp_path: Path, lang: str) -> None:
+    rows = [{"id": f"{lang}-{i}", "lang": lang, "text": text, "reference": text.splitlines()[0]}
+            for i, text in enumerate(_articles(lang))]
+    data = tmp_path / "set.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    report = peers.run_set(engine, _stand_in_scorer(), data, lang, 2, progress=False, bullets_too=True)
+    names = set(report["systems"])
+    assert {p.name + peers.AS_BULLETS for p in peers.peers_for(lang)} | {peers.PROJECT_WHOLE} <= names
+    count = 1 + len(peers.peers_for(lang))
+    for key in ("rank", "rank_as_bullets", "rank_whole"):
+        place, n = map(int, report[key]["r1"].split("/"))
+        assert n == count and 1 <= place <= n, (key, report[key])
+    table = peers.format_set(report)
+    assert "rank, the project among the peers' picks as bullets: R1" in table
+    assert "rank, the project's ranker whole among the peers' picks whole: R1" in table
