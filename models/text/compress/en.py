@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .checks import is_balanced
 from .en_clause import EN_END, EN_FINITE, is_clause_en
+from .quotes import quote_spans
 
 __all__ = ["MAX_DROPS", "Drop", "compress_en", "concise_en_text", "en_drops", "quote_spans"]
 
@@ -336,34 +337,6 @@ def _clause_item(item: str) -> bool:
         return False
     relative = _RELATIVE_WORD.search(item)
     return relative is None or relative.start() > verb.start()
-
-
-_QUOTE_OPENER = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(``|[\"“]|['‘](?=[^\W\d_]))(?=[\w$£€])")
-_QUOTE_CLOSERS = {'"': "\"”", "“": "”\"", "‘": "’'", "'": "'’", "``": "'"}
-_AFTER_CLOSER = re.compile(r"[\s,.;:!?)\]…-]|$")
-
-
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` quotes someone: (start, end) of each quotation, its marks included. A double
-    quotation left open runs to the end (the article goes on quoting in its next paragraph); an
-    unclosed single mark is an apostrophe ("'90s"), not a quotation."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    while (m := _QUOTE_OPENER.search(text, pos)) is not None:
-        closers = _QUOTE_CLOSERS[m.group(1)]
-        end = None
-        for j in range(m.end() + 1, len(text)):
-            if text[j] in closers and not text[j - 1].isspace() and _AFTER_CLOSER.match(text, j + 1):
-                end = j + 1
-                break
-        if end is None:
-            if m.group(1) in ("'", "‘"):
-                pos = m.end()
-                continue
-            end = len(text)
-        spans.append((m.start(), end))
-        pos = end
-    return spans
 
 
 def en_drops(text: str) -> list[Drop]:
