@@ -97,12 +97,18 @@ def _stand_in_scorer() -> SimpleNamespace:
     return SimpleNamespace(score=score, lead3_sentences=lead3_sentences)
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_a_set_is_scored_and_its_table_names_and_ranks_the_project(engine, tmp_path: Path, lang: str) -> None:
+def _data_set(tmp_path: Path, lang: str) -> tuple[list[dict], Path]:
+    """The test articles of ``lang`` as a data set file (each one's first line its reference)."""
     rows = [{"id": f"{lang}-{i}", "lang": lang, "text": text, "reference": text.splitlines()[0]}
             for i, text in enumerate(_articles(lang))]
     data = tmp_path / "set.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return rows, data
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_set_is_scored_and_its_table_names_and_ranks_the_project(engine, tmp_path: Path, lang: str) -> None:
+    rows, data = _data_set(tmp_path, lang)
     report = peers.run_set(engine, _stand_in_scorer(), data, lang, 2, progress=False)
     names = set(report["systems"])
     assert names == {peers.PROJECT, "Lead-2"} | {p.name for p in peers.peers_for(lang)}
@@ -142,10 +148,7 @@ def test_a_peer_pick_too_long_to_be_a_bullet_gives_way_to_its_next_pick(engine) 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_as_bullets_adds_both_same_footing_systems_and_their_ranks(engine, tmp_path: Path, lang: str) -> None:
-    rows = [{"id": f"{lang}-{i}", "lang": lang, "text": text, "reference": text.splitlines()[0]}
-            for i, text in enumerate(_articles(lang))]
-    data = tmp_path / "set.jsonl"
-    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _, data = _data_set(tmp_path, lang)
     report = peers.run_set(engine, _stand_in_scorer(), data, lang, 2, progress=False, bullets_too=True)
     names = set(report["systems"])
     assert {p.name + peers.AS_BULLETS for p in peers.peers_for(lang)} | {peers.PROJECT_WHOLE} <= names
