@@ -33,18 +33,30 @@ REDUCED = {"d_model": 32, "encoder_layers": 2, "decoder_layers": 2, "encoder_att
            "decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64, "num_hidden_layers": 2}
 # final_logits_bias on </s>: the model ends as soon as its minimum length allows (random logits are near 0)
 EOS_BIAS = 20.0
+# final_logits_bias on the tokens of a few plain words in the language each model writes: random weights
+# then write only those words, in an order the random logits decide. Without it a model writes any of
+# its 30,000-60,000 pieces, and whether that text passes the service's noise screen ('ôôô' made one
+# bart-large-cnn output read as another language) depended on the CPU's int8 arithmetic, not the code.
+PLAIN_WORDS = {
+    "bart-large-cnn": " The city council approved a new plan for buses on Tuesday, and work starts next year.",
+    "kobart": "시는 새 버스 계획을 화요일에 발표했고 공사는 내년에 시작한다.",
+    "opus-mt-ko-en": " The city council approved a new plan for buses on Tuesday, and work starts next year.",
+}
+WORDS_BIAS = 10.0
 
 
 def real_config(name: str) -> dict:
     return json.loads((FIXTURES / name / "config.json").read_text(encoding="utf-8"))
 
 
-def build_real(name: str, out: Path, reduced: bool = True, eos_bias: float = 0.0, seed: int = 0) -> Path:
+def build_real(name: str, out: Path, reduced: bool = True, eos_bias: float = 0.0, seed: int = 0,
+               plain_words: bool = False) -> Path:
     """A folder that loads like the downloaded checkpoint ``name`` (a fixture folder's name).
 
     ``eos_bias`` is added to ``</s>``'s output logit (``final_logits_bias``, which BART and Marian
     carry and CTranslate2 converts): with :data:`EOS_BIAS` every output is exactly the minimum length
-    the generation settings allow, the same on both backends.
+    the generation settings allow, the same on both backends. ``plain_words`` adds :data:`WORDS_BIAS`
+    to the pieces of ``PLAIN_WORDS[name]``, so the model writes only those words on any CPU.
     """
     import torch
     from transformers import AutoConfig, AutoModelForSeq2SeqLM
@@ -55,6 +67,14 @@ def build_real(name: str, out: Path, reduced: bool = True, eos_bias: float = 0.0
     if eos_bias:
         with torch.no_grad():
             model.final_logits_bias[0, config["eos_token_id"]] = eos_bias
+    if plain_words:
+        from transformers import AutoTokenizer
+
+        special = set(config.get(k) for k in ("eos_token_id", "pad_token_id", "bos_token_id", "decoder_start_token_id"))
+        ids = {i for i in AutoTokenizer.from_pretrained(out)(PLAIN_WORDS[name])["input_ids"] if i not in special}
+        with torch.no_grad():
+            for i in ids:
+                model.final_logits_bias[0, i] += WORDS_BIAS
     save_weights(model, out)
     (out / "README.md").write_text(f"---\nlicense: {LICENCES[name]}\n---\n# random weights at the real config of "
                                    f"{HUB_IDS[name]}\n", encoding="utf-8")

@@ -39,7 +39,8 @@ def real(tmp_path_factory) -> dict[str, Path]:
     """The three models, built once: plain folders, and the same files in a hub cache layout."""
     root = tmp_path_factory.mktemp("real-configs")
     # BART models end as soon as their minimum length allows (see EOS_BIAS); Marian has no minimum
-    built = {name: build_real(name, root / "plain" / name, eos_bias=0.0 if name == "opus-mt-ko-en" else EOS_BIAS)
+    built = {name: build_real(name, root / "plain" / name, eos_bias=0.0 if name == "opus-mt-ko-en" else EOS_BIAS,
+                              plain_words=True)
              for name in SLOTS}
     for name, path in built.items():
         hub_cache(root / "models", name, path)
