@@ -350,13 +350,17 @@ def load_configured_models(
     return summarizers, translators
 
 
-# Why ``auto`` runs a convertible model with CTranslate2 int8 rather than torch dynamic int8
-# (docs/speed.md, "Real configurations"): half the memory or less on every CPU measured (bart-large-cnn:
-# 830 against 4,075 MB), and the faster runtime on an Intel Xeon with VNNI; on an AVX2-only AMD EPYC
-# torch int8 was 1.15-1.46x faster at batches of 8. Choosing by CPU and memory is not done yet.
-AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (about half the memory of torch int8; "
-                   "SUMMARIZER_BACKEND=transformers-int8 where torch int8 measures faster and memory is spare; "
-                   "docs/speed.md)")
+# Why ``auto`` runs a convertible model with CTranslate2 int8 and not torch dynamic int8, even where
+# torch int8 is faster (docs/speed.md, "Which int8 runtime auto runs"): torch's dynamic quantization
+# scales a layer's activations by one number for the whole batch, so a request's output depends on
+# which other requests the server batched it with (tests/test_backends.py: 3 of 4 outputs of a batch
+# differ from the same texts alone; CTranslate2 int8 and fp32 give the same either way). It also holds
+# 2.4-4.9x CTranslate2's memory (bart-large-cnn: 4,075 against 830 MB). On AMD EPYC CPUs, where
+# CTranslate2 computes with oneDNN (Intel MKL only on Intel; forcing MKL there was 10x slower), torch
+# int8 is 1.15-1.46x faster at batch 8; on an Intel Xeon with VNNI and AMX CTranslate2 was the faster.
+AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (the same output whatever a request is "
+                   "batched with, which torch dynamic int8 does not give; about half its memory; "
+                   "SUMMARIZER_BACKEND=transformers-int8 trades both for speed on AMD CPUs; docs/speed.md)")
 
 
 def resolve_device(requested: str, backend: str = "auto") -> str:

@@ -1,0 +1,143 @@
+"""Which int8 runtime is faster on this CPU, and which gives a text the same output whatever it is batched with.
+
+    python -m bench.int8 [--rounds 3] [--workdir DIR] [--out artifacts/speed/int8.json]
+    python -m bench.int8 --quick          # tiny model, one round (the test suite's smoke test)
+
+The evidence behind ``SUMMARIZER_BACKEND=auto``'s choice (``models/inference/registry.py``,
+``AUTO_CT2_REASON``). On the Marian shape of ``bench.speed`` (opus-mt-ko-en: d_model 512, 6+6 layers,
+vocabulary 65,001; random weights, one Korean sentence of ~400 tokens in, exactly 64 tokens out) it
+times, at batch 8, in a fresh process each and in alternating rounds (a shared machine drifts):
+
+- ``ctranslate2-int8``: the service's CTranslate2 model as it runs by default (Intel MKL on Intel
+  CPUs, oneDNN elsewhere: CTranslate2's own choice);
+- ``ctranslate2-int8-mkl``: the same with ``CT2_USE_MKL=1`` (MKL forced on a non-Intel CPU), only
+  where the CPU is not Intel's;
+- ``torch-qint8``: transformers with torch dynamic int8 (``SUMMARIZER_BACKEND=transformers-int8``).
+
+Then, for the service's two int8 backends and fp32, whether the 8 texts translated as one batch give
+each the output it gets alone (``batch-invariant``): the server batches concurrent requests, so a
+runtime that is not makes a request's output depend on its batch-mates. Prints a table with the CPU
+vendor and flags, and writes the JSON report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.speed import (
+    BATCH,
+    FULL_PLANS,
+    FULL_SIZES,
+    QUICK_PLAN,
+    QUICK_SIZES,
+    ROOT,
+    convert_ct2,
+    ensure_model,
+    make_inputs,
+)
+
+RUNTIMES = {"ctranslate2-int8": ("ctranslate2-int8", {}),
+            "ctranslate2-int8-mkl": ("ctranslate2-int8", {"CT2_USE_MKL": "1"}),
+            "torch-qint8": ("torch-qint8", {})}
+
+
+def cpu() -> dict[str, Any]:
+    """The CPU's vendor, model name and the instruction-set flags int8 kernels use."""
+    info: dict[str, Any] = {"vendor": "", "model": "", "flags": []}
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "vendor_id" and not info["vendor"]:
+                info["vendor"] = value.strip()
+            elif key == "model name" and not info["model"]:
+                info["model"] = value.strip()
+            elif key == "flags" and not info["flags"]:
+                info["flags"] = sorted(f for f in value.split() if f.startswith(("avx", "amx")) or "vnni" in f)
+    except OSError:
+        pass
+    return info
+
+
+def time_b8(runtime: str, env_extra: dict[str, str], ctx: dict[str, Any]) -> float:
+    """Tokens per second of ``runtime`` at batch 8 in a fresh process (bench.speed's worker)."""
+    cfg = {"runtime": runtime, "jobs": [{"batch": BATCH, "calls": ctx["calls"]}], "path": str(ctx["path"]),
+           "models_dir": str(ctx["models_dir"]), "texts": ctx["texts"], "out_tokens": ctx["out_tokens"],
+           "threads": ctx["threads"], "pair": "ko-en"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(ctx["threads"]), **env_extra}
+    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{runtime} failed:\n{proc.stderr[-3000:]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])[0]
+    return res["tokens"] / res["seconds"]
+
+
+def batch_invariance(path: Path, models_dir: Path, texts: list[str]) -> dict[str, int]:
+    """Per backend, how many of ``texts`` get another output in one batch than alone (0: invariant)."""
+    from models.inference.registry import load_configured_models
+
+    out = {}
+    for backend in ("transformers", "ctranslate2", "transformers-int8"):
+        _, translators = load_configured_models({("translate", "ko-en"): str(path)}, models_dir=str(models_dir),
+                                                backend=backend, batch_max_size=1)
+        tr = translators[("ko", "en")]
+        batched, alone = tr.translate(texts), [tr.translate([t])[0] for t in texts]
+        out[backend] = sum(a != b for a, b in zip(batched, alone, strict=True))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a tiny model, one round")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the three timings (default 3)")
+    ap.add_argument("--workdir", help="where the model is built and converted (default: a temporary folder)")
+    ap.add_argument("--out", default="artifacts/speed/int8.json")
+    args = ap.parse_args(argv)
+    rounds = 1 if args.quick else args.rounds
+    size, plan = (QUICK_SIZES, QUICK_PLAN) if args.quick else (FULL_SIZES, FULL_PLANS["marian"])
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.workdir or tmp)
+        path = ensure_model(work, size["marian"])
+        models_dir = work / "models_dir"
+        convert_ct2(path, models_dir)
+        from transformers import AutoTokenizer
+
+        texts = make_inputs(AutoTokenizer.from_pretrained(path), plan.in_tokens, BATCH)
+        ctx = {"path": path, "models_dir": models_dir, "texts": texts, "out_tokens": plan.out_tokens,
+               "threads": min(2, os.cpu_count() or 1), "calls": plan.b8_calls}
+        info = cpu()
+        names = [n for n in RUNTIMES if n != "ctranslate2-int8-mkl" or info["vendor"] != "GenuineIntel"]
+        speeds: dict[str, list[float]] = {n: [] for n in names}
+        for r in range(rounds):
+            for name in names:
+                runtime, env_extra = RUNTIMES[name]
+                speeds[name].append(time_b8(runtime, env_extra, ctx))
+                print(f"round {r + 1}: {name} {speeds[name][-1]:.1f} tokens/s", file=sys.stderr, flush=True)
+        differ = batch_invariance(path, models_dir, texts)
+    base = statistics.median(speeds["ctranslate2-int8"])
+    print(f"CPU: {info['model']} ({info['vendor']}); flags: {' '.join(info['flags']) or 'none'}")
+    print(f"batch {BATCH}, {plan.in_tokens} tokens in, {plan.out_tokens} out, {ctx['threads']} threads, "
+          f"{rounds} round(s), median (min..max)")
+    print("| runtime | tokens/s | x ctranslate2-int8 |\n|---|---|---|")
+    for name, values in speeds.items():
+        print(f"| {name} | {statistics.median(values):.1f} ({min(values):.1f}..{max(values):.1f}) | "
+              f"{statistics.median(values) / base:.2f} |")
+    print("outputs that change when the 8 texts share a batch: "
+          + ", ".join(f"{b} {n} of {len(texts)}" for b, n in differ.items()))
+    report = {"cpu": info, "rounds": rounds, "batch": BATCH, "threads": ctx["threads"], "quick": args.quick,
+              "tokens_per_s": speeds, "batch_variant_outputs": differ, "texts": len(texts)}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
