@@ -1,4 +1,4 @@
-"""Which int8 runtime is faster on this CPU, and which gives a text the same output whatever it is batched with.
+"""Which int8 runtime is faster on this CPU, and how often a text's output changes with its batch-mates.
 
     python -m bench.int8 [--rounds 3] [--workdir DIR] [--out artifacts/speed/int8.json]
     python -m bench.int8 --quick          # tiny model, one round (the test suite's smoke test)
@@ -14,10 +14,12 @@ times, at batch 8, in a fresh process each and in alternating rounds (a shared m
   where the CPU is not Intel's;
 - ``torch-qint8``: transformers with torch dynamic int8 (``SUMMARIZER_BACKEND=transformers-int8``).
 
-Then, for the service's two int8 backends and fp32, whether the 8 texts translated as one batch give
-each the output it gets alone (``batch-invariant``): the server batches concurrent requests, so a
-runtime that is not makes a request's output depend on its batch-mates. Prints a table with the CPU
-vendor and flags, and writes the JSON report.
+Then, for the service's two int8 backends and fp32, how many of the 8 texts (cut to eight lengths)
+get another output translated in one batch than alone: the server batches concurrent requests, so
+this is how often a request's output depends on its batch-mates. torch's dynamic int8 scales a
+layer's activations by one number per batch, which makes it the likeliest to differ; padding and
+GEMM shapes move the others a little too, and random weights (flat, near-tied logits) exaggerate it.
+Prints a table with the CPU vendor and flags, and writes the JSON report.
 """
 from __future__ import annotations
 
@@ -80,16 +82,23 @@ def time_b8(runtime: str, env_extra: dict[str, str], ctx: dict[str, Any]) -> flo
     return res["tokens"] / res["seconds"]
 
 
-def batch_invariance(path: Path, models_dir: Path, texts: list[str]) -> dict[str, int]:
-    """Per backend, how many of ``texts`` get another output in one batch than alone (0: invariant)."""
-    from models.inference.registry import load_configured_models
+def batch_invariance(path: Path, models_dir: Path, texts: list[str], out_tokens: int) -> dict[str, int]:
+    """Per backend, how many of ``texts``, cut to eight different lengths, get another output in one
+    batch than alone (0: invariant), decoded as the service translates (4 beams), up to ``out_tokens``
+    new tokens."""
+    from models.inference.registry import load_model, spec_for
+    from models.inference.seq2seq import GenerationSettings
 
+    settings = GenerationSettings(num_beams=4, max_new_tokens=out_tokens, no_repeat_ngram_size=0,
+                                  batch_size=len(texts))
+    # of different lengths, as a server's concurrent requests are: the batch is padded to the longest
+    texts = [t[: max(1, len(t) * (i + 1) // len(texts))] for i, t in enumerate(texts)]
     out = {}
     for backend in ("transformers", "ctranslate2", "transformers-int8"):
-        _, translators = load_configured_models({("translate", "ko-en"): str(path)}, models_dir=str(models_dir),
-                                                backend=backend, batch_max_size=1)
-        tr = translators[("ko", "en")]
-        batched, alone = tr.translate(texts), [tr.translate([t])[0] for t in texts]
+        model = load_model(path, spec_for(str(path), ("translate", "ko-en"), path), backend, str(models_dir),
+                           threads=min(2, os.cpu_count() or 1))
+        batched = model.generate(texts, settings)
+        alone = [model.generate([t], settings)[0] for t in texts]
         out[backend] = sum(a != b for a, b in zip(batched, alone, strict=True))
     return out
 
@@ -121,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 runtime, env_extra = RUNTIMES[name]
                 speeds[name].append(time_b8(runtime, env_extra, ctx))
                 print(f"round {r + 1}: {name} {speeds[name][-1]:.1f} tokens/s", file=sys.stderr, flush=True)
-        differ = batch_invariance(path, models_dir, texts)
+        differ = batch_invariance(path, models_dir, texts, plan.out_tokens)
     base = statistics.median(speeds["ctranslate2-int8"])
     print(f"CPU: {info['model']} ({info['vendor']}); flags: {' '.join(info['flags']) or 'none'}")
     print(f"batch {BATCH}, {plan.in_tokens} tokens in, {plan.out_tokens} out, {ctx['threads']} threads, "

@@ -91,22 +91,6 @@ def test_auto_backend_uses_ctranslate2_where_it_converts(tiny_models: dict[str, 
     assert translators[("ko", "en")].backend_reason.startswith("auto: CTranslate2 int8")  # /v1/models says why
 
 
-@pytest.mark.parametrize(("backend", "invariant"), [("transformers", True), ("ctranslate2", True),
-                                                   ("transformers-int8", False)])
-def test_which_runtimes_give_a_text_the_same_output_whatever_it_is_batched_with(
-        tiny_models: dict[str, Path], tmp_path: Path, backend: str, invariant: bool) -> None:
-    """The reason `auto` serves CTranslate2 int8 rather than torch dynamic int8 (AUTO_CT2_REASON): the
-    server batches concurrent requests, and torch's dynamic quantization scales a layer's activations
-    by one number per batch, so a text's output depends on its batch-mates. Should torch int8 become
-    batch-invariant, this fails and the rule deserves another look."""
-    texts = ["정부는 새 정책을 발표했다.", "업계는 환영했다.", "시민단체는 내년부터 시행되는 정책에 반대했다.", "좋다."]
-    _, translators = load_configured_models({("translate", "ko-en"): str(tiny_models["marian_ko_en"])},
-                                            models_dir=str(tmp_path), backend=backend, batch_max_size=1)
-    tr = translators[("ko", "en")]
-    batched, alone = tr.translate(texts), [tr.translate([t])[0] for t in texts]
-    assert (batched == alone) is invariant, (batched, alone)
-
-
 def test_concurrent_conversions_share_one_folder(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     """Workers starting together: one converts, the others wait for it, none fails on the rename."""
     import subprocess

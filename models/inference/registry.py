@@ -351,16 +351,15 @@ def load_configured_models(
 
 
 # Why ``auto`` runs a convertible model with CTranslate2 int8 and not torch dynamic int8, even where
-# torch int8 is faster (docs/speed.md, "Which int8 runtime auto runs"): torch's dynamic quantization
-# scales a layer's activations by one number for the whole batch, so a request's output depends on
-# which other requests the server batched it with (tests/test_backends.py: 3 of 4 outputs of a batch
-# differ from the same texts alone; CTranslate2 int8 and fp32 give the same either way). It also holds
-# 2.4-4.9x CTranslate2's memory (bart-large-cnn: 4,075 against 830 MB). On AMD EPYC CPUs, where
-# CTranslate2 computes with oneDNN (Intel MKL only on Intel; forcing MKL there was 10x slower), torch
-# int8 is 1.15-1.46x faster at batch 8; on an Intel Xeon with VNNI and AMX CTranslate2 was the faster.
-AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (the same output whatever a request is "
-                   "batched with, which torch dynamic int8 does not give; about half its memory; "
-                   "SUMMARIZER_BACKEND=transformers-int8 trades both for speed on AMD CPUs; docs/speed.md)")
+# torch int8 is faster (docs/speed.md, "Which int8 runtime auto runs", `python -m bench.int8`): it
+# holds 2.4-4.9x less memory (bart-large-cnn: 830 against 4,075 MB PSS), which is what lets the
+# default worker count (one per core, up to 4) each hold its own models; and speed goes either way by
+# CPU vendor. CTranslate2 computes with Intel MKL on Intel CPUs only (oneDNN elsewhere): on an Intel
+# Xeon (VNNI, AMX) it was the faster runtime at batch 8 (1.4-1.5x); on AMD EPYC CPUs torch int8 was
+# 1.2x (Marian shape) to 1.46x (real configs) faster, and forcing MKL there was 11x slower.
+AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (about half the memory of torch int8 or "
+                   "less; faster on Intel CPUs, 1.2-1.5x slower than torch int8 on AMD ones, where "
+                   "SUMMARIZER_BACKEND=transformers-int8 trades memory for that speed; docs/speed.md)")
 
 
 def resolve_device(requested: str, backend: str = "auto") -> str:
