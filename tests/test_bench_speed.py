@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 IN_PROCESS = {("baseline", 1), ("baseline", 8), ("baseline-end", 1), ("ctranslate2-int8", 1), ("ctranslate2-int8", 8),
               ("torch-qint8", 1), ("torch-qint8", 8)}
-HTTP = {(f"http-{backend}", clients) for backend in ("ctranslate2", "transformers") for clients in (1, 4, 8, 16)}
+HTTP = {(f"http-{backend}", clients) for backend in ("ctranslate2", "transformers-int8", "transformers")
+        for clients in (1, 4, 8, 16)}
 POSITIVE = ("requests", "tokens", "seconds", "tokens_per_s", "requests_per_s", "x_throughput", "p50_ms", "p95_ms",
             "x_p50", "peak_rss_mb", "x_rss")
 
@@ -60,7 +61,13 @@ def test_quick_speed_report_has_every_row(tmp_path: Path) -> None:
     extractive = report["extractive"]
     for key in ("requests", "articles_per_s", "p50_ms", "p95_ms", "peak_rss_mb"):
         assert extractive[key] > 0, key
-    assert {t["runtime"] for t in report["targets"]} == {"http-ctranslate2", "http-transformers", "http"}
+    assert {t["runtime"] for t in report["targets"]} == {"http-ctranslate2", "http-transformers-int8",
+                                                         "http-transformers", "http"}
+    names = {(t["runtime"], t["target"]) for t in report["targets"]}
+    for backend in ("ctranslate2", "transformers-int8", "transformers"):  # the serving overhead, per runtime
+        assert (f"http-{backend}", "8 clients vs the same runtime in-process at batch 8") in names
+    for backend in ("ctranslate2", "transformers-int8"):
+        assert (f"http-{backend}", "8 clients vs the fastest in-process int8 at batch 8") in names
     assert "| marian | baseline |" in proc.stdout  # the table was printed
 
 
