@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -39,10 +38,12 @@ from bench.speed import (
     FULL_SIZES,
     QUICK_PLAN,
     QUICK_SIZES,
-    ROOT,
     convert_ct2,
+    cpu_info,
     ensure_model,
     make_inputs,
+    run_worker,
+    worker_cfg,
 )
 
 RUNTIMES = {"ctranslate2-int8": ("ctranslate2-int8", {}),
@@ -50,39 +51,14 @@ RUNTIMES = {"ctranslate2-int8": ("ctranslate2-int8", {}),
             "torch-qint8": ("torch-qint8", {})}
 
 
-def cpu() -> dict[str, Any]:
-    """The CPU's vendor, model name and the instruction-set flags int8 kernels use."""
-    info: dict[str, Any] = {"vendor": "", "model": "", "flags": []}
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            key = key.strip()
-            if key == "vendor_id" and not info["vendor"]:
-                info["vendor"] = value.strip()
-            elif key == "model name" and not info["model"]:
-                info["model"] = value.strip()
-            elif key == "flags" and not info["flags"]:
-                info["flags"] = sorted(f for f in value.split() if f.startswith(("avx", "amx")) or "vnni" in f)
-    except OSError:
-        pass
-    return info
-
-
 def time_b8(runtime: str, env_extra: dict[str, str], ctx: dict[str, Any]) -> float:
     """Tokens per second of ``runtime`` at batch 8 in a fresh process (bench.speed's worker)."""
-    cfg = {"runtime": runtime, "jobs": [{"batch": BATCH, "calls": ctx["calls"]}], "path": str(ctx["path"]),
-           "models_dir": str(ctx["models_dir"]), "texts": ctx["texts"], "out_tokens": ctx["out_tokens"],
-           "threads": ctx["threads"], "pair": "ko-en"}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(ctx["threads"]), **env_extra}
-    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{runtime} failed:\n{proc.stderr[-3000:]}")
-    res = json.loads(proc.stdout.strip().splitlines()[-1])[0]
+    res = run_worker(worker_cfg(runtime, [(BATCH, ctx["plan"].b8_calls)], ctx), env_extra)[0]
     return res["tokens"] / res["seconds"]
 
 
-def batch_invariance(path: Path, models_dir: Path, texts: list[str], out_tokens: int) -> dict[str, int]:
+def batch_invariance(path: Path, models_dir: Path, texts: list[str], out_tokens: int, threads: int,
+                     ) -> dict[str, int]:
     """Per backend, how many of ``texts``, cut to eight different lengths, get another output in one
     batch than alone (0: invariant), decoded as the service translates (4 beams), up to ``out_tokens``
     new tokens."""
@@ -96,7 +72,7 @@ def batch_invariance(path: Path, models_dir: Path, texts: list[str], out_tokens:
     out = {}
     for backend in ("transformers", "ctranslate2", "transformers-int8"):
         model = load_model(path, spec_for(str(path), ("translate", "ko-en"), path), backend, str(models_dir),
-                           threads=min(2, os.cpu_count() or 1))
+                           threads=threads)
         batched = model.generate(texts, settings)
         alone = [model.generate([t], settings)[0] for t in texts]
         out[backend] = sum(a != b for a, b in zip(batched, alone, strict=True))
@@ -120,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         from transformers import AutoTokenizer
 
         texts = make_inputs(AutoTokenizer.from_pretrained(path), plan.in_tokens, BATCH)
-        ctx = {"path": path, "models_dir": models_dir, "texts": texts, "out_tokens": plan.out_tokens,
-               "threads": min(2, os.cpu_count() or 1), "calls": plan.b8_calls}
-        info = cpu()
+        ctx = {"path": path, "models_dir": models_dir, "texts": texts, "plan": plan,
+               "threads": min(2, os.cpu_count() or 1), "pair": "ko-en"}
+        info = cpu_info()
         names = [n for n in RUNTIMES if n != "ctranslate2-int8-mkl" or info["vendor"] != "GenuineIntel"]
         speeds: dict[str, list[float]] = {n: [] for n in names}
         for r in range(rounds):
@@ -130,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 runtime, env_extra = RUNTIMES[name]
                 speeds[name].append(time_b8(runtime, env_extra, ctx))
                 print(f"round {r + 1}: {name} {speeds[name][-1]:.1f} tokens/s", file=sys.stderr, flush=True)
-        differ = batch_invariance(path, models_dir, texts, plan.out_tokens)
+        differ = batch_invariance(path, models_dir, texts, plan.out_tokens, ctx["threads"])
     base = statistics.median(speeds["ctranslate2-int8"])
     print(f"CPU: {info['model']} ({info['vendor']}); flags: {' '.join(info['flags']) or 'none'}")
     print(f"batch {BATCH}, {plan.in_tokens} tokens in, {plan.out_tokens} out, {ctx['threads']} threads, "

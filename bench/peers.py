@@ -339,7 +339,8 @@ def as_bullets(engine: Any, sents: Sequence[Any], lang: str, k: int, picks: Sequ
                spares: Sequence[int]) -> list[str]:
     """A peer's ``picks`` shaped into bullets by the project's own shaping, its ``spares`` (its
     further picks, in article order) standing in for a pick that cannot be a bullet."""
-    ranked = [sents[i] for i in picks] + [sents[i] for i in spares if i not in set(picks)]
+    chosen = set(picks)
+    ranked = [sents[i] for i in picks] + [sents[i] for i in spares if i not in chosen]
     return [b.text for b in engine.extractive_bullets(ranked, lang, k)]
 
 
@@ -442,14 +443,12 @@ def run_set(engine: Any, scorer: Any, path: Path, lang: str, k: int, progress: b
                 lead3["picked"], lead3["d_picked"] = res["picked"]["lead3"]["share"], 0.0
     report = {"file": path.name, "lang": lang, "items": len(rows), "k": k, "systems": systems, "lead3": lead3,
               "picks": picks}
-    report["rank"] = project_rank({n: v for n, v in systems.items()
-                                   if n != PROJECT_WHOLE and not n.endswith(AS_BULLETS)})
+    whole = {n: v for n, v in systems.items() if n != PROJECT_WHOLE and not n.endswith(AS_BULLETS)}
+    report["rank"] = project_rank(whole)
     if bullets_too:
         report["rank_as_bullets"] = project_rank(
             {n: v for n, v in systems.items() if n == PROJECT or n.endswith(AS_BULLETS)})
-        report["rank_whole"] = project_rank(
-            {PROJECT: systems[PROJECT_WHOLE]}
-            | {n: v for n, v in systems.items() if n not in (PROJECT, PROJECT_WHOLE) and not n.endswith(AS_BULLETS)})
+        report["rank_whole"] = project_rank({**whole, PROJECT: systems[PROJECT_WHOLE]})
     return report
 
 
@@ -507,14 +506,16 @@ def format_set(report: dict) -> str:
         place += 1
         lines.append(row(str(place), ("* " if name == PROJECT else "") + name, s))
     lines.append(row("-", "Lead-3 (scorer)", report["lead3"]))
-    rank = ", ".join(f"{key.upper() if key != 'picked' else 'picked'} {v}" for key, v in report["rank"].items())
-    lines.append(f"  project rank: {rank}")
+    lines.append(f"  project rank: {_rank_text(report['rank'])}")
     for key, what in (("rank_whole", "the project's ranker whole among the peers' picks whole"),
                       ("rank_as_bullets", "the project among the peers' picks as bullets")):
         if key in report:
-            got = ", ".join(f"{m.upper() if m != 'picked' else 'picked'} {v}" for m, v in report[key].items())
-            lines.append(f"  rank, {what}: {got}")
+            lines.append(f"  rank, {what}: {_rank_text(report[key])}")
     return "\n".join(lines)
+
+
+def _rank_text(rank: dict[str, str]) -> str:
+    return ", ".join(f"{key.upper() if key != 'picked' else 'picked'} {v}" for key, v in rank.items())
 
 
 def format_report(report: dict) -> str:

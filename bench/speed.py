@@ -527,20 +527,33 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
+def worker_cfg(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`worker` is told for ``runtime`` running ``jobs`` (batch, calls) on ``ctx``'s model."""
+    return {"runtime": runtime, "jobs": [{"batch": b, "calls": c} for b, c in jobs], "path": str(ctx["path"]),
+            "models_dir": str(ctx["models_dir"]), "texts": ctx["texts"], "out_tokens": ctx["plan"].out_tokens,
+            "threads": ctx["threads"], "pair": ctx["pair"]}
+
+
+def run_worker(cfg: dict[str, Any], env_extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """:func:`worker` in a fresh process (``python -m bench.speed --worker JSON``), with ``env_extra``
+    added to its environment; its result per job."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(cfg["threads"]), **(env_extra or {})}
+    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        jobs = [(j["batch"], j["calls"]) for j in cfg["jobs"]]
+        raise RuntimeError(f"{cfg['runtime']} {jobs} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def run_inprocess(runtime: str, jobs: list[tuple[int, int]], ctx: dict[str, Any]) -> list[dict[str, Any]]:
     """One fresh process for ``runtime`` running ``jobs`` (batch, calls) in turn; a row per job."""
-    cfg = {"runtime": runtime, "jobs": [{"batch": b, "calls": c} for b, c in jobs], "path": str(ctx["path"]),
-           "models_dir": str(ctx["models_dir"]), "texts": ctx["texts"], "out_tokens": ctx["plan"].out_tokens,
-           "threads": ctx["threads"], "pair": ctx["pair"]}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(ctx["threads"])}
+    cfg = worker_cfg(runtime, jobs, ctx)
 
     def measure() -> tuple[list[dict[str, Any]], float, float]:
         with MemoryMonitor() as mon:
-            proc = subprocess.run([sys.executable, "-m", "bench.speed", "--worker", json.dumps(cfg)], cwd=ROOT,
-                                  env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{runtime} {jobs} failed:\n{proc.stderr[-3000:]}")
-        return json.loads(proc.stdout.strip().splitlines()[-1]), mon.peak_mb, mon.peak_pss_mb
+            results = run_worker(cfg)
+        return results, mon.peak_mb, mon.peak_pss_mb
 
     (results, peak_mb, peak_pss_mb), others, steal = quietly(measure, runtime, ctx["args"])
     rows = []
@@ -892,14 +905,26 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _cpu_name() -> str:
+def cpu_info() -> dict[str, Any]:
+    """The CPU's vendor, model name and the instruction-set flags int8 kernels use (from /proc/cpuinfo)."""
+    info: dict[str, Any] = {"vendor": "", "model": "", "flags": []}
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "vendor_id" and not info["vendor"]:
+                info["vendor"] = value.strip()
+            elif key == "model name" and not info["model"]:
+                info["model"] = value.strip()
+            elif key == "flags" and not info["flags"]:
+                info["flags"] = sorted(f for f in value.split() if f.startswith(("avx", "amx")) or "vnni" in f)
     except OSError:
         pass
-    return "unknown CPU"
+    return info
+
+
+def _cpu_name() -> str:
+    return cpu_info()["model"] or "unknown CPU"
 
 
 def main(argv: list[str] | None = None) -> int:
