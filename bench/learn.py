@@ -39,7 +39,17 @@ import numpy as np
 from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 from sklearn.linear_model import LogisticRegression
 
-from bench.tune import FOLDS, Article, Harness, cross_validate, fold_of, objective, print_report
+from bench.tune import (
+    FOLDS,
+    Article,
+    Harness,
+    cross_validate,
+    fold_of,
+    harness_args,
+    harnesses,
+    objective,
+    print_report,
+)
 from models.pipeline import DEFAULT_WEIGHTS
 from models.text.extractive import GRAPHS, RankWeights, SentenceFeatures, position_prior
 
@@ -216,9 +226,7 @@ def python_of(w: RankWeights) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--eval", required=True, help="the folder with score.py and the dev sets")
-    ap.add_argument("--lang", choices=["en", "ko", "both"], default="both")
-    ap.add_argument("--folds", type=int, default=FOLDS)
+    harness_args(ap)
     ap.add_argument("--no-grid", action="store_true", help="skip the grid's cross-validation")
     ap.add_argument("--grid-json", default=None,
                     help="read the grid's cross-validation from this bench.tune report folder (tune_<lang>.json) "
@@ -226,14 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--signed", action="store_true",
                     help="keep a penalty whose learned weight is a bonus (by default it is clipped to zero)")
     ap.add_argument("--write", action="store_true", help="print the weights learned on all the articles")
-    ap.add_argument("--cache", default=None, help="a folder to keep the analysed articles in (bench.tune)")
-    ap.add_argument("--out", default="artifacts/tune", help="folder for the JSON report")
     args = ap.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for lang in (["en", "ko"] if args.lang == "both" else [args.lang]):
-        t0 = time.perf_counter()
-        h = Harness(Path(args.eval), lang, cache_dir=Path(args.cache) if args.cache else None)
+    for lang, h, out, t0 in harnesses(args):
         learner = Learner(h, signed=args.signed)
         learned = learner.cross_validate(args.folds)
         print(f"[{lang}] learned, chosen per fold:")

@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
@@ -355,21 +355,33 @@ def print_report(lang: str, cv: dict) -> None:
             print(f"  {name:6} {label}: " + "; ".join(parts))
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def harness_args(ap: argparse.ArgumentParser) -> None:
+    """The options bench.tune and bench.learn share: the data, the languages, the folds, where the
+    reports go and where the analysed articles are kept."""
     ap.add_argument("--eval", required=True, help="the folder with score.py and the dev sets")
     ap.add_argument("--lang", choices=["en", "ko", "both"], default="both")
     ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument("--out", default="artifacts/tune", help="folder for the JSON report")
-    ap.add_argument("--verify", action="store_true", help="first check the harness's bullets are the service's")
     ap.add_argument("--cache", default=None,
                     help="a folder to keep the analysed articles in between runs (e.g. artifacts/cache)")
-    args = ap.parse_args(argv)
+
+
+def harnesses(args: argparse.Namespace) -> Iterator[tuple[str, Harness, Path, float]]:
+    """Per language asked for (``harness_args``): the language, its harness, the report folder (made)
+    and when building the harness began (``time.perf_counter``)."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for lang in (["en", "ko"] if args.lang == "both" else [args.lang]):
         t0 = time.perf_counter()
-        h = Harness(Path(args.eval), lang, cache_dir=Path(args.cache) if args.cache else None)
+        yield lang, Harness(Path(args.eval), lang, cache_dir=Path(args.cache) if args.cache else None), out, t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    harness_args(ap)
+    ap.add_argument("--verify", action="store_true", help="first check the harness's bullets are the service's")
+    args = ap.parse_args(argv)
+    for lang, h, out, t0 in harnesses(args):
         if args.verify:
             differ = h.verify()
             print(f"[{lang}] bullets scored here vs the service's: {len(h.articles) - len(differ)} of "
