@@ -356,9 +356,10 @@ def load_configured_models(
 # default worker count (one per core, up to 4) each hold its own models; and speed goes either way by
 # CPU vendor. CTranslate2 computes with Intel MKL on Intel CPUs only (oneDNN elsewhere): on an Intel
 # Xeon (VNNI, AMX) it was the faster runtime at batch 8 (1.4-1.5x); on AMD EPYC CPUs torch int8 was
-# 1.2x (Marian shape) to 1.46x (real configs) faster, and forcing MKL there was 11x slower.
+# 1.15x to 1.46x faster in most runs (one bench.speed run had CTranslate2 1.09x faster), and forcing
+# MKL there was 11x slower.
 AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (about half the memory of torch int8 or "
-                   "less; faster on Intel CPUs, 1.2-1.5x slower than torch int8 on AMD ones, where "
+                   "less; faster on Intel CPUs, often slower than torch int8 (up to 1.5x) on AMD ones, where "
                    "SUMMARIZER_BACKEND=transformers-int8 trades memory for that speed; docs/speed.md)")
 
 
