@@ -12,7 +12,13 @@ times, at batch 8, in a fresh process each and in alternating rounds (a shared m
   CPUs, oneDNN elsewhere: CTranslate2's own choice);
 - ``ctranslate2-int8-mkl``: the same with ``CT2_USE_MKL=1`` (MKL forced on a non-Intel CPU), only
   where the CPU is not Intel's;
-- ``torch-qint8``: transformers with torch dynamic int8 (``SUMMARIZER_BACKEND=transformers-int8``).
+- ``torch-qint8``: transformers with torch dynamic int8 (``SUMMARIZER_BACKEND=transformers-int8``),
+  as a script runs it: ``generate()`` on the main thread;
+- ``torch-qint8-service``: the service's torch int8 model class, called from another thread (the
+  batcher's) and run on the process's one torch thread (``models/inference/torch_thread.py``);
+- ``torch-qint8-service-split``: the same with ``generate()`` run on the calling thread while the
+  model was loaded on another, so two threads start OpenMP work (the service before
+  ``torch_thread``); the voluntary context switches per batch show libgomp's throttled waiting.
 
 Then, for the service's two int8 backends and fp32, how many of the 8 texts (cut to eight lengths)
 get another output translated in one batch than alone: the server batches concurrent requests, so
@@ -48,13 +54,17 @@ from bench.speed import (
 
 RUNTIMES = {"ctranslate2-int8": ("ctranslate2-int8", {}),
             "ctranslate2-int8-mkl": ("ctranslate2-int8", {"CT2_USE_MKL": "1"}),
-            "torch-qint8": ("torch-qint8", {})}
+            "torch-qint8": ("torch-qint8", {}),
+            "torch-qint8-service": ("torch-qint8-service", {}),
+            "torch-qint8-service-split": ("torch-qint8-service-split", {})}
 
 
-def time_b8(runtime: str, env_extra: dict[str, str], ctx: dict[str, Any]) -> float:
-    """Tokens per second of ``runtime`` at batch 8 in a fresh process (bench.speed's worker)."""
-    res = run_worker(worker_cfg(runtime, [(BATCH, ctx["plan"].b8_calls)], ctx), env_extra)[0]
-    return res["tokens"] / res["seconds"]
+def time_b8(runtime: str, env_extra: dict[str, str], ctx: dict[str, Any]) -> tuple[float, float]:
+    """Tokens per second of ``runtime`` at batch 8 in a fresh process (bench.speed's worker), and its
+    voluntary context switches per batch."""
+    calls = ctx["plan"].b8_calls
+    res = run_worker(worker_cfg(runtime, [(BATCH, calls)], ctx), env_extra)[0]
+    return res["tokens"] / res["seconds"], res["voluntary_switches"] / calls
 
 
 def batch_invariance(path: Path, models_dir: Path, texts: list[str], out_tokens: int, threads: int,
@@ -101,24 +111,28 @@ def main(argv: list[str] | None = None) -> int:
         info = cpu_info()
         names = [n for n in RUNTIMES if n != "ctranslate2-int8-mkl" or info["vendor"] != "GenuineIntel"]
         speeds: dict[str, list[float]] = {n: [] for n in names}
+        switches: dict[str, list[float]] = {n: [] for n in names}
         for r in range(rounds):
             for name in names:
                 runtime, env_extra = RUNTIMES[name]
-                speeds[name].append(time_b8(runtime, env_extra, ctx))
+                speed, switched = time_b8(runtime, env_extra, ctx)
+                speeds[name].append(speed)
+                switches[name].append(switched)
                 print(f"round {r + 1}: {name} {speeds[name][-1]:.1f} tokens/s", file=sys.stderr, flush=True)
         differ = batch_invariance(path, models_dir, texts, plan.out_tokens, ctx["threads"])
     base = statistics.median(speeds["ctranslate2-int8"])
     print(f"CPU: {info['model']} ({info['vendor']}); flags: {' '.join(info['flags']) or 'none'}")
     print(f"batch {BATCH}, {plan.in_tokens} tokens in, {plan.out_tokens} out, {ctx['threads']} threads, "
           f"{rounds} round(s), median (min..max)")
-    print("| runtime | tokens/s | x ctranslate2-int8 |\n|---|---|---|")
+    print("| runtime | tokens/s | x ctranslate2-int8 | voluntary context switches per batch |\n|---|---|---|---|")
     for name, values in speeds.items():
         print(f"| {name} | {statistics.median(values):.1f} ({min(values):.1f}..{max(values):.1f}) | "
-              f"{statistics.median(values) / base:.2f} |")
+              f"{statistics.median(values) / base:.2f} | {statistics.median(switches[name]):,.0f} |")
     print("outputs that change when the 8 texts share a batch: "
           + ", ".join(f"{b} {n} of {len(texts)}" for b, n in differ.items()))
     report = {"cpu": info, "rounds": rounds, "batch": BATCH, "threads": ctx["threads"], "quick": args.quick,
-              "tokens_per_s": speeds, "batch_variant_outputs": differ, "texts": len(texts)}
+              "tokens_per_s": speeds, "voluntary_switches_per_batch": switches, "batch_variant_outputs": differ,
+              "texts": len(texts)}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1), encoding="utf-8")
     return 0

@@ -53,6 +53,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -503,6 +504,38 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
             before = counter.tokens
             outs = m.generate(batch_texts, settings)
             return counter.tokens - before, outs
+    elif runtime in ("torch-qint8-service", "torch-qint8-service-split"):
+        # the service's torch int8 model class. "-service": as the service runs it, loading and
+        # generating on its one torch thread (models.inference.torch_thread); "-split": generate()
+        # called on a thread of its own instead, the model loaded on the torch thread, so that two
+        # threads start OpenMP work (the service before torch_thread)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from models.inference.registry import spec_for
+        from models.inference.seq2seq import GenerationSettings, QuantizedSeq2SeqModel
+
+        qm = QuantizedSeq2SeqModel(path, spec_for(path, ("translate", cfg.get("pair", "ko-en")), Path(path)))
+        q_eos, q_pad = qm.model.config.eos_token_id, qm.model.config.pad_token_id
+        counted = [0]
+        inner_generate = qm._generate
+
+        def counting_generate(batch: dict[str, Any], settings: GenerationSettings) -> Any:
+            out = inner_generate(batch, settings)
+            counted[0] += sum(_hf_new_tokens(r, q_eos, q_pad) for r in out)
+            return out
+
+        if runtime.endswith("-split"):
+            qm._forward = lambda batch, settings: counting_generate(batch, settings)  # type: ignore[method-assign]
+        else:
+            qm._generate = counting_generate  # type: ignore[method-assign]
+        caller = ThreadPoolExecutor(max_workers=1)  # the batcher's thread, as in the service
+
+        def call(batch_texts: list[str], n: int) -> tuple[int, list[str]]:
+            settings = GenerationSettings(num_beams=1, max_new_tokens=n, min_new_tokens=n, no_repeat_ngram_size=0,
+                                          batch_size=len(batch_texts))
+            before = counted[0]
+            outs = caller.submit(qm.generate, batch_texts, settings).result()
+            return counted[0] - before, outs
     else:
         raise SystemExit(f"unknown runtime {runtime}")
     load_s = time.perf_counter() - t_load
@@ -513,6 +546,7 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
         call([texts[i % len(texts)] for i in range(batch)], min(8, n_out))  # warm-up, not timed
         latencies: list[float] = []
         tokens = 0
+        switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw  # context switches while timed
         t0 = time.perf_counter()
         for i in range(job["calls"]):
             batch_texts = [texts[(i * batch + j) % len(texts)] for j in range(batch)]
@@ -523,7 +557,8 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
             if len(outs) != len(batch_texts) or not all(outs):
                 raise RuntimeError("missing outputs")
         results.append({"batch": batch, "requests": job["calls"] * batch, "tokens": tokens,
-                        "seconds": time.perf_counter() - t0, "latencies": latencies, "load_s": load_s})
+                        "seconds": time.perf_counter() - t0, "latencies": latencies, "load_s": load_s,
+                        "voluntary_switches": resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - switches})
     return results
 
 

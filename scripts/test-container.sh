@@ -414,7 +414,12 @@ py translate "http://127.0.0.1:$PORT3"
 $ENGINE exec -e HF_HUB_OFFLINE=1 "$C3" python -m service models check > "$WORK/check.log" 2>&1 \
   || { cat "$WORK/check.log" >&2; fail "models check failed in the model image"; }
 sed 's/^/   /' "$WORK/check.log"
-grep -q "backend ctranslate2" "$WORK/check.log" || fail "models check did not report the CTranslate2 backend"
+# the int8 runtime auto picked for this host's CPU and memory (models/inference/auto.py), as the server says it
+served=$(python3 -c "import json, sys, urllib.request as u; m = json.load(u.urlopen(sys.argv[1] + '/v1/models'))['models']; \
+print(' '.join(sorted({x['backend'] for x in m if x['kind'] == 'seq2seq'})))" "http://127.0.0.1:$PORT3")
+echo "   served backend: $served"
+case "$served" in ctranslate2|transformers-int8) ;; *) fail "the model image serves '$served', not one int8 runtime" ;; esac
+grep -q "backend $served" "$WORK/check.log" || fail "models check did not report the backend the server runs ($served)"
 $ENGINE stop -t "$GRACE" "$C3" >>"$WORK/stop.log" 2>&1
 say "model image checked"
 echo "container checks passed in $(($(date +%s) - T0)) s"

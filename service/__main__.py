@@ -224,7 +224,7 @@ def _models_check(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     results = check_configured(configured, settings.models_dir or None, backend, args.model,
-                               settings.torch_threads_effective)
+                               settings.torch_threads_effective, settings.workers)
     for result in results:
         print("\n".join(result.lines()))
     failed = [r for r in results if r.error]

@@ -56,6 +56,7 @@ def build_engine(settings: Settings, base: Engine | None = None) -> SummaryEngin
         batch_max_wait_ms=settings.batch_max_wait_ms,
         batch_coming_wait_ms=settings.batch_coming_wait_ms,
         device=settings.device,
+        workers=settings.workers,
     )
     config = EngineConfig(max_chars={"en": settings.max_chars_en, "ko": settings.max_chars_ko},
                           ceiling_ratio=settings.ceiling_ratio)

@@ -14,6 +14,12 @@ from models import Engine
 from models.cache import RedisCache
 from service import Settings, create_app
 
+# The tests run their models on CTranslate2 wherever they run, unless a test names a backend:
+# SUMMARIZER_BACKEND=auto picks the int8 runtime by the CPU's vendor and memory
+# (models/inference/auto.py), which would make an AMD CI machine run them on torch int8 and an Intel one
+# on CTranslate2. The rule, and the service on each runtime it picks, are tested in test_auto_backend.py.
+os.environ.setdefault("SUMMARIZER_BACKEND", "ctranslate2")
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
@@ -79,7 +85,8 @@ TINY_MODEL_MAX_CHARS = 1000
 @pytest.fixture(scope="session")
 def model_settings(tiny_models: dict[str, Path], tmp_path_factory) -> Settings:
     return Settings(
-        models_dir=str(tmp_path_factory.mktemp("models-dir")),  # the default backend's conversions go here
+        models_dir=str(tmp_path_factory.mktemp("models-dir")),  # CTranslate2's conversions go here
+        backend="ctranslate2",  # as every test's, above
         max_body_bytes=256 * 1024,
         max_text_chars=50_000,
         model_summarize_en=str(tiny_models["bart"]),

@@ -83,7 +83,11 @@ def test_backend_switch_keeps_the_response_contract(model_settings, engine: Engi
             assert all(bl["sources"] and set(bl) == {"text", "sources"} for bl in body["bullets"])
 
 
-def test_auto_backend_uses_ctranslate2_where_it_converts(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+def test_auto_backend_uses_ctranslate2_where_it_converts_on_an_intel_cpu(
+        tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.inference import auto
+
+    monkeypatch.setattr(auto, "read_host", lambda workers: auto.Host("GenuineIntel", 2**34, workers))
     summarizers, translators = load_configured_models(
         {("translate", "ko-en"): str(tiny_models["marian_ko_en"])}, models_dir=str(tmp_path), backend="auto"
     )

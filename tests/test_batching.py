@@ -20,14 +20,21 @@ class _SlowModel:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.sizes: list[int] = []
+        self.spans: list[tuple[float, float]] = []  # each batch's start and end (time.monotonic)
 
     def clamp(self, settings: GenerationSettings | None) -> GenerationSettings:
         return settings or GenerationSettings()
 
     def generate(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
         self.sizes.append(len(texts))
+        start = time.monotonic()
         time.sleep(self.seconds)
+        self.spans.append((start, time.monotonic()))
         return [t.upper() for t in texts]
+
+    def gaps(self) -> list[float]:
+        """Seconds the model sat idle between one batch's end and the next one's start."""
+        return [b[0] - a[1] for a, b in zip(self.spans, self.spans[1:], strict=False)]
 
 
 def test_steady_clients_fill_batches_after_a_ragged_start() -> None:
@@ -54,6 +61,57 @@ def test_steady_clients_fill_batches_after_a_ragged_start() -> None:
     assert not wrong and sum(model.sizes) == 8 * 12
     steady = model.sizes[len(model.sizes) // 3 :]
     assert statistics.median(steady) == 8, model.sizes
+
+
+def test_callers_coming_back_rejoin_instead_of_taking_turns() -> None:
+    """8 clients in two groups of 4 that start 0.2 s apart; each client needs 20 ms between an answer
+    and its next call (a server writes the response, reads and splits the next request), longer than
+    the 10 ms wait. Without waiting for the last batch's callers, the groups took turns for good
+    (batches of 4); with it, the first group's callers are waited for and every later batch is 8."""
+    model = _SlowModel(0.5)
+    batcher = BatchingModel(model, max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+
+    def client(i: int) -> None:
+        time.sleep(0.2 if i >= 4 else 0.0)
+        for k in range(6):
+            time.sleep(0.02)
+            assert batcher.generate([f"{i}-{k}"]) == [f"{i}-{k}"]
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(model.sizes) == 8 * 6
+    assert model.sizes[0] == 4 and statistics.median(model.sizes[2:]) == 8, model.sizes
+
+
+def test_a_lone_caller_never_waits_for_itself() -> None:
+    """One client calling again at once, and one caller whose 20 texts go out in 3 batches: each
+    next batch starts within the 10 ms wait of the last one's end, not after the wait for returning
+    callers (100 ms here): a lone caller's next call is its own return, and a caller with pieces
+    still queued has not left."""
+    model = _SlowModel(1.0)
+    batcher = BatchingModel(model, max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    for k in range(3):
+        assert batcher.generate([f"call {k}"]) == [f"CALL {k}"]
+    assert batcher.generate([f"s{i}" for i in range(20)]) == [f"S{i}" for i in range(20)]
+    assert model.sizes == [1, 1, 1, 8, 8, 4]
+    assert max(model.gaps()) < 0.06, model.gaps()
+
+
+def test_a_caller_that_does_not_come_back_costs_at_most_a_share_of_a_batch() -> None:
+    """Caller A's batch runs while B queues; A never calls again. B's batch waits for A at most
+    RETURN_SHARE of A's batch (0.1 x 1 s), then goes."""
+    model = _SlowModel(1.0)
+    batcher = BatchingModel(model, max_batch_size=8, max_wait_ms=10)  # type: ignore[arg-type]
+    a = threading.Thread(target=batcher.generate, args=(["a"],))
+    a.start()
+    time.sleep(0.3)
+    assert batcher.generate(["b"]) == ["B"]
+    a.join()
+    assert model.sizes == [1, 1]
+    assert 0.08 <= model.gaps()[0] < 0.1 + 0.05, model.gaps()
 
 
 def test_a_batch_waits_for_callers_still_being_prepared() -> None:

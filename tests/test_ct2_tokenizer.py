@@ -62,7 +62,7 @@ import json, sys
 from models.inference.registry import load_configured_models
 summarizers, translators = load_configured_models(
     {("translate", "ko-en"): sys.argv[1], ("summarize", "en"): sys.argv[2]},
-    models_dir=sys.argv[3], backend="auto", batch_max_size=1)
+    models_dir=sys.argv[3], backend="ctranslate2", batch_max_size=1)
 out = translators[("ko", "en")].translate(["정부는 새 정책을 발표했다."])
 summary = summarizers["en"].summarize(["The plan starts next year.", "It will change the city."])
 print(json.dumps({"out": out, "summary": summary.text, "backend": translators[("ko", "en")].backend,

@@ -61,7 +61,7 @@ def test_metrics_summed_across_two_gunicorn_workers(tmp_path: Path, tiny_models:
            "SUMMARIZER_LOAD_IN_BACKGROUND": "false",  # a worker accepts only once loaded: no 503 not_ready
            # random weights write token soup that no compression can shorten: see TINY_MODEL_MAX_CHARS
            "SUMMARIZER_MAX_CHARS_EN": str(TINY_MODEL_MAX_CHARS),
-           "SUMMARIZER_MODELS_DIR": str(tmp_path / "models")}  # the default backend (auto) converts into it
+           "SUMMARIZER_MODELS_DIR": str(tmp_path / "models")}  # CTranslate2 converts into it
     proc, base = start_server(env, workers=2)
     log = open(proc.log_path, encoding="utf-8")  # type: ignore[attr-defined] - read after the server stops
     try:
@@ -90,7 +90,7 @@ def test_metrics_summed_across_two_gunicorn_workers(tmp_path: Path, tiny_models:
         assert value(metrics, "summarizer_stage_duration_seconds_count", route="/v1/summarize", stage="cache") >= 1
         assert value(metrics, "summarizer_cache_requests_total", result="hit") >= 1
         assert value(metrics, "summarizer_cache_requests_total", result="miss") >= 3
-        assert value(metrics, "summarizer_inference_duration_seconds_count", backend="ctranslate2") >= 1  # auto
+        assert value(metrics, "summarizer_inference_duration_seconds_count", backend="ctranslate2") >= 1  # conftest
         assert value(metrics, "summarizer_batch_size_count") >= 1
         assert value(metrics, "summarizer_http_requests_in_flight") == 1  # this /metrics request, summed over workers
 

@@ -213,7 +213,7 @@ def test_download_command_converts_for_ctranslate2(tiny_models: dict[str, Path],
     # loading now finds the conversion instead of converting again
     mtime = (converted[0] / "model.bin").stat().st_mtime_ns
     summarizers, translators = load_configured_models({("translate", "ko-en"): str(tiny_models["marian_ko_en"])},
-                                                      models_dir=str(tmp_path), backend="auto")
+                                                      models_dir=str(tmp_path), backend="ctranslate2")
     assert translators[("ko", "en")].model.backend == "ctranslate2"
     assert (converted[0] / "model.bin").stat().st_mtime_ns == mtime
 

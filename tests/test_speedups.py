@@ -202,3 +202,73 @@ def test_load_in_background_auto_depends_on_the_workers() -> None:
     assert Settings.from_env({"SUMMARIZER_LOAD_IN_BACKGROUND": "0"}).load_in_background_effective is False
     with pytest.raises(SettingsError, match="SUMMARIZER_LOAD_IN_BACKGROUND"):
         Settings.from_env({"SUMMARIZER_LOAD_IN_BACKGROUND": "sometimes"})
+
+
+# --- one torch thread per process (models/inference/torch_thread.py) ---------------------------
+
+
+class _ThreadRecording(Seq2SeqModel):
+    """The transformers model, recording the thread that loads it and each thread its generate() runs on."""
+
+    def _load_weights(self) -> None:
+        self.loaded_on = threading.get_ident()
+        self.generated_on: list[int] = []
+        super()._load_weights()
+        inner = self.model.generate
+
+        def generate(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            self.generated_on.append(threading.get_ident())
+            return inner(*args, **kwargs)
+
+        self.model.generate = generate
+
+
+def test_torch_loads_and_generates_on_one_thread_whoever_calls(tiny_models: dict[str, Path]) -> None:
+    """libgomp throttles its waiting workers once two threads have started OpenMP work on 2 CPUs
+    (torch int8 at batch 8: about 40,000 context switches a batch and 1.2-1.4x the time, bench.int8):
+    the model loaded on one thread and generating from request or batcher threads must run all its
+    torch work on one thread."""
+    from models.inference import torch_thread
+
+    path = tiny_models["marian_ko_en"]
+    holder: list[_ThreadRecording] = []
+    loader = threading.Thread(target=lambda: holder.append(
+        _ThreadRecording(path, spec_for(str(path), ("translate", "ko-en"), path))))
+    loader.start()
+    loader.join()
+    model = holder[0]
+    outputs: list[list[str]] = []
+    callers = [threading.Thread(target=lambda i=i: outputs.append(model.generate([f"문장 {i}입니다."])))
+               for i in range(3)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert len(outputs) == 3 and all(o and o[0] for o in outputs)
+    assert len(model.generated_on) == 3
+    assert {model.loaded_on, *model.generated_on} == {torch_thread.thread_id()}
+    assert loader.ident != model.loaded_on and all(t.ident != model.loaded_on for t in callers)
+
+
+def test_the_torch_thread_runs_nested_calls_raises_and_is_restarted_after_a_fork() -> None:
+    import os
+
+    from models.inference import torch_thread
+
+    def boom() -> None:
+        raise ValueError("from the torch thread")
+
+    here = torch_thread.run(threading.get_ident)
+    assert here == torch_thread.thread_id() != threading.get_ident()
+    assert torch_thread.run(lambda: torch_thread.run(threading.get_ident)) == here  # inline, no deadlock
+    with pytest.raises(ValueError, match="from the torch thread"):
+        torch_thread.run(boom)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's torch thread is not there; a new one answers
+        ok = False
+        try:
+            ok = torch_thread.thread_id() is None and torch_thread.run(threading.get_ident) != here
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

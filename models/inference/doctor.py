@@ -4,6 +4,7 @@ position limit, memory, seconds per request), or name the file or setting that i
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -11,7 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SummarizerError
-from .registry import PRESETS, SLOT_SETTINGS, Slot, load_model, require_model_libraries, resolve, spec_for
+from .registry import (
+    PRESETS,
+    SLOT_SETTINGS,
+    Slot,
+    auto_int8_choice,
+    load_model,
+    require_model_libraries,
+    resolve,
+    resolve_device,
+    spec_for,
+)
 
 PROBES = {"en": "The city council approved the new transit plan on Tuesday. Construction starts next year.",
           "ko": "시의회는 화요일 새 교통 계획을 승인했다. 공사는 내년에 시작된다."}
@@ -75,8 +86,10 @@ def _token(model: object, token_id: object) -> str:
     return f"{tok.convert_ids_to_tokens([token_id])[0]} ({token_id})"
 
 
-def check_model(ref: str, slot: Slot, models_dir: str | None, backend: str, threads: int = 1) -> CheckResult:
-    """Load ``ref`` for ``slot`` as the service would (offline) and run one short generation."""
+def check_model(ref: str, slot: Slot, models_dir: str | None, backend: str, threads: int = 1,
+                auto_int8: tuple[str, str] | None = None) -> CheckResult:
+    """Load ``ref`` for ``slot`` as the service would (offline) and run one short generation
+    (``auto_int8``: auto's int8 runtime for the models checked together, as the service would choose it)."""
     result = CheckResult(ref=ref, setting=SLOT_SETTINGS[slot])
     try:
         require_model_libraries()
@@ -86,7 +99,7 @@ def check_model(ref: str, slot: Slot, models_dir: str | None, backend: str, thre
             raise SummarizerError(f"{path / 'config.json'} is missing: not a model folder")
         spec = spec_for(ref, slot, path)
         t0 = time.perf_counter()
-        model = load_model(path, spec, backend, models_dir, threads)
+        model = load_model(path, spec, backend, models_dir, threads, auto_int8=auto_int8)
         result.load_s = time.perf_counter() - t0
     except SummarizerError as err:
         result.error = err.message
@@ -124,7 +137,7 @@ def check_model(ref: str, slot: Slot, models_dir: str | None, backend: str, thre
 
 
 def check_configured(configured: dict[Slot, str], models_dir: str | None, backend: str,
-                     only: Sequence[str] = (), threads: int = 1) -> list[CheckResult]:
+                     only: Sequence[str] = (), threads: int = 1, workers: int = 1) -> list[CheckResult]:
     """:func:`check_model` for each configured model (``only``: those refs or settings, or refs not
     configured, checked for the slot whose task and language they are configured for, else summarize/en)."""
     wanted = list(only)
@@ -136,4 +149,11 @@ def check_configured(configured: dict[Slot, str], models_dir: str | None, backen
     for ref in wanted:
         if ref not in configured.values() and ref not in SLOT_SETTINGS.values():
             jobs.append((ref, presets.get(ref, ("summarize", "en"))))
-    return [check_model(ref, slot, models_dir, backend, threads) for ref, slot in jobs]
+    auto_int8 = None
+    if backend == "auto" and resolve_device("auto", backend) == "cpu":  # as the service would choose it
+        paths = []
+        for ref, _ in jobs:
+            with contextlib.suppress(Exception):  # a model that does not resolve is reported by check_model
+                paths.append(resolve(ref, models_dir))
+        auto_int8 = auto_int8_choice(paths, workers)
+    return [check_model(ref, slot, models_dir, backend, threads, auto_int8) for ref, slot in jobs]

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -318,14 +319,20 @@ def load_configured_models(
     batch_max_wait_ms: float = 10.0,
     device: str = "cpu",
     batch_coming_wait_ms: float = 250.0,
+    workers: int = 1,
 ) -> tuple[dict[str, AbstractiveSummarizer], dict[tuple[str, str], Translator]]:
     """Load the configured models: summarizers by language, translators by (source, target).
 
     Each model is wrapped for dynamic batching across threads (``batch_max_size`` 1 turns it off).
+    With ``auto`` on a CPU, the convertible models run with the int8 runtime that
+    :func:`models.inference.auto.choose_int8` picks for this machine's CPU and memory (``workers``
+    processes each loading them).
     """
     resolved = check_configured(configured, models_dir, allow_noncommercial)
     if resolved:
         device = resolve_device(device, backend)
+    auto_int8 = (auto_int8_choice([path for path, _ in resolved.values()], workers)
+                 if resolved and backend == "auto" and device == "cpu" else None)
     loaded: dict[Path, object] = {}  # one model serving two slots is loaded once
     summarizers: dict[str, AbstractiveSummarizer] = {}
     translators: dict[tuple[str, str], Translator] = {}
@@ -333,7 +340,7 @@ def load_configured_models(
         key = path.resolve()
         model = loaded.get(key)
         if model is None:
-            model = load_model(path, spec, backend, models_dir, threads, device)
+            model = load_model(path, spec, backend, models_dir, threads, device, auto_int8)
             if batch_max_size > 1:
                 model = BatchingModel(model, batch_max_size, batch_max_wait_ms,
                                       batch_coming_wait_ms)
@@ -350,17 +357,19 @@ def load_configured_models(
     return summarizers, translators
 
 
-# Why ``auto`` runs a convertible model with CTranslate2 int8 and not torch dynamic int8, even where
-# torch int8 is faster (docs/speed.md, "Which int8 runtime auto runs", `python -m bench.int8`): it
-# holds 2.4-4.9x less memory (bart-large-cnn: 830 against 4,075 MB PSS), which is what lets the
-# default worker count (one per core, up to 4) each hold its own models; and speed goes either way by
-# CPU vendor. CTranslate2 computes with Intel MKL on Intel CPUs only (oneDNN elsewhere): on an Intel
-# Xeon (VNNI, AMX) it was the faster runtime at batch 8 (1.4-1.5x); on AMD EPYC CPUs torch int8 was
-# 1.15x to 1.46x faster in most runs (one bench.speed run had CTranslate2 1.09x faster), and forcing
-# MKL there was 11x slower.
-AUTO_CT2_REASON = ("auto: CTranslate2 int8, as the architecture converts (about half the memory of torch int8 or "
-                   "less; faster on Intel CPUs, often slower than torch int8 (up to 1.5x) on AMD ones, where "
-                   "SUMMARIZER_BACKEND=transformers-int8 trades memory for that speed; docs/speed.md)")
+def auto_int8_choice(paths: Sequence[Path], workers: int) -> tuple[str, str]:
+    """``auto``'s int8 runtime on this machine's CPU for the models in ``paths`` (each loaded by each
+    of ``workers`` processes), with its reason: :func:`models.inference.auto.choose_int8`."""
+    from .auto import choose_int8, read_host, weights_bytes
+    from .ct2 import convertible
+
+    distinct = {Path(p).resolve(): Path(p) for p in paths}
+    return choose_int8([weights_bytes(p) for p in distinct.values() if convertible(p)], read_host(workers))
+
+
+# Why ``auto`` runs a convertible model with CTranslate2 on a GPU (int8_float16), or on a CPU where no
+# rule was given (models.inference.auto.choose_int8 gives one for load_configured_models)
+AUTO_CT2_REASON = "auto: CTranslate2 int8, as the architecture converts"
 
 
 def resolve_device(requested: str, backend: str = "auto") -> str:
@@ -421,8 +430,10 @@ def load_model(
     models_dir: str | None = None,
     threads: int = 1,
     device: str = "cpu",
+    auto_int8: tuple[str, str] | None = None,
 ) -> Seq2SeqModel:
-    """Load one model with the chosen backend (``auto``: CTranslate2 where the architecture converts).
+    """Load one model with the chosen backend (``auto``: where the architecture converts, the int8
+    runtime ``auto_int8`` names with its reason, by default CTranslate2; else transformers).
 
     The model's ``backend_reason`` says why that backend runs it (``GET /v1/models`` shows it)."""
     model: Seq2SeqModel
@@ -430,8 +441,14 @@ def load_model(
         from .ct2 import CT2Model, convertible
 
         if convertible(path):
+            runtime, reason = auto_int8 or ("ctranslate2", AUTO_CT2_REASON)
+            if backend == "auto" and runtime == "transformers-int8":
+                set_torch_threads(threads)
+                model = QuantizedSeq2SeqModel(path, spec, device)
+                model.backend_reason = reason
+                return model
             model = CT2Model(path, spec, ct2_cache_dir(models_dir), device=device, threads=threads)
-            model.backend_reason = AUTO_CT2_REASON if backend == "auto" else "SUMMARIZER_BACKEND=ctranslate2"
+            model.backend_reason = reason if backend == "auto" else "SUMMARIZER_BACKEND=ctranslate2"
             return model
         if backend == "ctranslate2":
             raise ModelNotPresent(

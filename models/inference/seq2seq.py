@@ -20,6 +20,7 @@ from typing import Any
 
 from ..contracts import AbstractiveSummary
 from ..metrics import observe_inference
+from . import torch_thread
 
 log = logging.getLogger("models.inference.seq2seq")
 
@@ -170,7 +171,7 @@ class Seq2SeqModel:
         self.frame = input_frame(self.config, self.tokenizer("a")["input_ids"])
         pad = self.tokenizer.pad_token_id
         self.pad_token_id = pad if pad is not None else getattr(self.config, "pad_token_id", None) or 0
-        self._load_weights()
+        torch_thread.run(self._load_weights)  # loading and generating on one thread (torch_thread)
 
     def _load_weights(self) -> None:
         import torch
@@ -224,6 +225,9 @@ class Seq2SeqModel:
         return kwargs
 
     def _forward(self, batch: dict[str, Any], settings: GenerationSettings) -> Any:
+        return torch_thread.run(self._generate, batch, settings)
+
+    def _generate(self, batch: dict[str, Any], settings: GenerationSettings) -> Any:
         with self._torch.inference_mode():
             return self.model.generate(**batch, **self.generate_kwargs(settings))
 
