@@ -5,7 +5,7 @@ import copy
 import statistics
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from models.inference.batching import COMING_WAIT_S, BatchingModel
 from models.inference.seq2seq import GenerationSettings
@@ -35,6 +35,15 @@ class _SlowModel:
     def gaps(self) -> list[float]:
         """Seconds the model sat idle between one batch's end and the next one's start."""
         return [b[0] - a[1] for a, b in zip(self.spans, self.spans[1:], strict=False)]
+
+
+def _run_together(target: Callable[[int], None], n: int, timeout: float) -> None:
+    """``target(0)`` .. ``target(n - 1)`` on threads of their own, started together and joined."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
 
 
 def test_steady_clients_fill_batches_after_a_ragged_start() -> None:
@@ -77,11 +86,7 @@ def test_callers_coming_back_rejoin_instead_of_taking_turns() -> None:
             time.sleep(0.02)
             assert batcher.generate([f"{i}-{k}"]) == [f"{i}-{k}"]
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    _run_together(client, 8, timeout=60)
     assert sum(model.sizes) == 8 * 6
     assert model.sizes[0] == 4 and statistics.median(model.sizes[2:]) == 8, model.sizes
 
@@ -129,11 +134,7 @@ def test_a_batch_waits_for_callers_still_being_prepared() -> None:
             time.sleep(0.01 * i)  # preparing the text
             assert batcher.generate([f"text {i}"]) == [f"TEXT {i}"]
 
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
+    _run_together(request, 8, timeout=10)
     assert model.sizes == [8]
 
 

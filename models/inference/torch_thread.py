@@ -1,15 +1,16 @@
 """Every torch call of a process on one thread.
 
 torch computes on CPU with OpenMP (GNU libgomp), and libgomp keeps one team of worker threads per
-thread that starts parallel work. Once the threads of all teams outnumber the CPUs, libgomp
-"throttles" them: a worker waiting for the next parallel region spins about 1,000 times instead of
-about 300,000 and then sleeps in the kernel, to be woken for every region. A worker that loaded a
+thread that starts parallel work. Once the threads of all teams outnumber the online CPUs, libgomp
+"throttles" them: a worker waiting for the next parallel region spins 100 times instead of 300,000
+(its ``env.c``, with ``OMP_WAIT_POLICY`` unset) and then sleeps in the kernel, to be woken for
+every region. A worker that loaded a
 model on one thread (the main thread, or the background loader) and generated on another (the
-batcher's) had two teams of 2 on 2 CPUs: the Marian shape of ``bench.speed`` at batch 8 with torch
-dynamic int8 took 1.5-1.9 s a batch with about 40,000 voluntary context switches, against 1.2-1.4 s
-and about 500 when loading and generating share one thread (``python -m bench.torch_thread``, see
-docs/speed.md "One torch thread"). Served over HTTP the same runtime reached 0.64 of its in-process
-throughput at batch 8.
+batcher's) had two teams of 2 on 2 CPUs. ``python -m bench.int8`` (the Marian shape of
+``bench.speed``, torch dynamic int8, batch 8, three rounds on 2 cores of an AMD EPYC): the service's
+model on one thread 340 tokens/s with 9 voluntary context switches a batch, generating on a thread
+other than the loading one 275 tokens/s with 12,507 (docs/speed.md, "One torch thread"). Served over
+HTTP at 8 clients, the same runtime had reached 0.64 of its in-process throughput at batch 8.
 
 So loading and generating with torch (:class:`models.inference.seq2seq.Seq2SeqModel`) run through
 :func:`run`: on one thread per process, started on first use (after a fork, the child starts its
