@@ -525,7 +525,7 @@ def worker(cfg: dict[str, Any]) -> list[dict[str, Any]]:
             return out
 
         if runtime.endswith("-split"):
-            qm._forward = lambda batch, settings: counting_generate(batch, settings)  # type: ignore[method-assign]
+            qm._forward = counting_generate  # type: ignore[method-assign]
         else:
             qm._generate = counting_generate  # type: ignore[method-assign]
         caller = ThreadPoolExecutor(max_workers=1)  # the batcher's thread, as in the service

@@ -225,7 +225,8 @@ class _ThreadRecording(Seq2SeqModel):
 
 def test_torch_loads_and_generates_on_one_thread_whoever_calls(tiny_models: dict[str, Path]) -> None:
     """libgomp throttles its waiting workers once two threads have started OpenMP work on 2 CPUs
-    (torch int8 at batch 8: about 40,000 context switches a batch and 1.2-1.4x the time, bench.int8):
+    (torch int8 at batch 8, bench.int8: 12,507 voluntary context switches a batch against 9, and 275
+    against 340 tokens/s):
     the model loaded on one thread and generating from request or batcher threads must run all its
     torch work on one thread."""
     from models.inference import torch_thread

@@ -170,7 +170,6 @@ class BatchingModel:
                 p.future.set_result(outputs[at : at + len(p.texts)])
                 at += len(p.texts)
 
-
     def _finish(self, batch: list[_Pending], began: float) -> None:
         """The batch is done: the batcher is free, and its callers may come back."""
         with self._cond:

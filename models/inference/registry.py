@@ -436,34 +436,38 @@ def load_model(
     runtime ``auto_int8`` names with its reason, by default CTranslate2; else transformers).
 
     The model's ``backend_reason`` says why that backend runs it (``GET /v1/models`` shows it)."""
+    runtime, reason = _runtime(path, spec, backend, auto_int8)
     model: Seq2SeqModel
-    if backend in ("ctranslate2", "auto"):
-        from .ct2 import CT2Model, convertible
+    if runtime == "ctranslate2":
+        from .ct2 import CT2Model
 
-        if convertible(path):
-            runtime, reason = auto_int8 or ("ctranslate2", AUTO_CT2_REASON)
-            if backend == "auto" and runtime == "transformers-int8":
-                set_torch_threads(threads)
-                model = QuantizedSeq2SeqModel(path, spec, device)
-                model.backend_reason = reason
-                return model
-            model = CT2Model(path, spec, ct2_cache_dir(models_dir), device=device, threads=threads)
-            model.backend_reason = reason if backend == "auto" else "SUMMARIZER_BACKEND=ctranslate2"
-            return model
+        model = CT2Model(path, spec, ct2_cache_dir(models_dir), device=device, threads=threads)
+    else:
+        set_torch_threads(threads)  # only where torch runs the model: a CTranslate2 worker never imports it
+        torch_class = QuantizedSeq2SeqModel if runtime == "transformers-int8" else Seq2SeqModel
+        model = torch_class(path, spec, device)
+    model.backend_reason = reason
+    return model
+
+
+def _runtime(path: Path, spec: ModelSpec, backend: str, auto_int8: tuple[str, str] | None) -> tuple[str, str]:
+    """The runtime that loads ``path`` for ``backend`` (``ctranslate2``, ``transformers`` or
+    ``transformers-int8``) and why, as :func:`load_model` says it in ``backend_reason``."""
+    if backend not in ("ctranslate2", "auto"):
+        return backend, f"SUMMARIZER_BACKEND={backend}"
+    from .ct2 import convertible
+
+    if not convertible(path):
         if backend == "ctranslate2":
             raise ModelNotPresent(
                 f"model {spec.ref} has an architecture CTranslate2 does not convert; "
                 f"use SUMMARIZER_BACKEND=transformers or auto",
                 {"model": spec.ref},
             )
-    set_torch_threads(threads)  # only where torch runs the model: a CTranslate2 worker never imports it
-    if backend == "transformers-int8":
-        model = QuantizedSeq2SeqModel(path, spec, device)
-    else:
-        model = Seq2SeqModel(path, spec, device)
-    model.backend_reason = (f"SUMMARIZER_BACKEND={backend}" if backend != "auto" else
-                            "auto: transformers, as CTranslate2 does not convert this architecture")
-    return model
+        return "transformers", "auto: transformers, as CTranslate2 does not convert this architecture"
+    if backend == "ctranslate2":
+        return "ctranslate2", "SUMMARIZER_BACKEND=ctranslate2"
+    return auto_int8 or ("ctranslate2", AUTO_CT2_REASON)
 
 
 def prepare_backend(path: Path, backend: str, models_dir: str | None = None) -> Conversion | None:
