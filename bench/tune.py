@@ -169,7 +169,7 @@ class Harness:
         non-word characters gives the joined text's tokens as the bullets' tokens in turn)."""
         ref = ref_tokens if ref_tokens is not None else self.rouge._tokenizer.tokenize(row["reference"])
         hyp = [t for b in bullets for t in self._tokens(b)]
-        out = {"bullets": float(len(bullets))}
+        out = {"bullets": float(len(bullets)), "chars": float(sum(len(b) for b in bullets))}
         for n in (1, 2):
             out[f"rouge{n}"] = 100 * _score_ngrams(_create_ngrams(ref, n), _create_ngrams(hyp, n)).fmeasure
         refs = self._ref_counters(row)
@@ -252,6 +252,8 @@ class Harness:
         out = {}
         for name, pairs in by.items():
             res: dict[str, float] = {"items": len(pairs)}
+            # mean characters per bullet (Lead-3's sentences are not bullets: no length beside them)
+            res["chars"] = sum(m.get("chars", 0.0) for m, _ in pairs) / max(sum(m["bullets"] for m, _ in pairs), 1)
             for key in ("rouge1", "rouge2"):
                 res[key] = statistics.fmean(m[key] for m, _ in pairs)
                 res[f"lead3_{key}"] = statistics.fmean(l3[key] for _, l3 in pairs)

@@ -108,8 +108,8 @@ class Timer:
 # weights generalized worse on the IT/science set (R1 +11.6, picked 55.6 %). Both weigh a lead
 # prior (Korean's falls fast: a 2-sentence decay); centrality on TextRank's word-overlap graph.
 DEFAULT_WEIGHTS: dict[str, RankWeights] = {
-    "en": RankWeights(centrality=2.0, position=0.8, position_decay=8.0, title=0.98, redundancy=0.7,
-                      short_penalty=0.0, long_penalty=1.01, quote=0.33, graph="overlap"),
+    "en": RankWeights(centrality=2.0, position=1.6, position_decay=8.0, title=1.0, centroid=0.06, redundancy=0.3,
+                      short_penalty=0.0, long_penalty=1.02, quote=0.33, graph="overlap"),
     "ko": RankWeights(centrality=2.0, position=1.0, position_decay=2.0, title=0.0, redundancy=0.3, quote=0.0,
                       graph="overlap"),
 }

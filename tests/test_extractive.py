@@ -13,6 +13,8 @@ from models.text.extractive import (
     MAX_RANKED_SENTENCES,
     VOCAB_BLOCK,
     RankWeights,
+    TermCounts,
+    centroid_similarity,
     cosine_matrix,
     overlap_matrix,
     pick_best_first,
@@ -57,6 +59,42 @@ def test_cosine_and_overlap_over_a_vocabulary_of_several_blocks() -> None:
     np.fill_diagonal(expected, 0.0)
     assert np.allclose(overlap_matrix(docs), expected)
     assert overlap_matrix(docs)[6].max() > 0  # the straddling document shares words
+
+
+def _dense_tfidf(docs: list[list[str]]) -> np.ndarray:
+    """The L2-normalized TF-IDF rows of _dense_cosine, written out (its Gram matrix is the cosine)."""
+    vocab = sorted({t for d in docs for t in d})
+    n = len(docs)
+    df = Counter(t for d in docs for t in set(d))
+    mat = np.zeros((n, len(vocab)))
+    for i, d in enumerate(docs):
+        for t, c in Counter(d).items():
+            mat[i, vocab.index(t)] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1)
+    norms = np.linalg.norm(mat, axis=1, keepdims=True)
+    norms[norms == 0] = 1
+    return mat / norms
+
+
+def test_centroid_similarity_is_the_cosine_to_the_mean_tfidf_vector() -> None:
+    docs = [["a", "b", "b"], ["b", "c"], [], ["c", "d", "a", "a"], ["e"], ["a", "b", "c"]]
+    rows = _dense_tfidf(docs)
+    centroid = rows.mean(axis=0)
+    expected = rows @ (centroid / np.linalg.norm(centroid))
+    got = centroid_similarity(TermCounts.of(docs))
+    assert np.allclose(got, expected)
+    assert int(np.argmax(got)) == 5 and got[2] == 0.0  # the sentence with the shared words; the empty one
+    assert np.allclose(centroid_similarity(TermCounts.of([[], []])), 0.0)
+
+
+def test_the_centroid_weight_moves_the_choice() -> None:
+    """The lead wins on position alone; weighed by the centroid alone, the late hub of the vocabulary."""
+    tokens = [["mayor", "opens", "bridge"], ["bridge", "traffic", "toll", "river"],
+              ["toll", "river", "traffic", "commuters"], ["river", "traffic", "toll", "bridge", "commuters"]]
+    lead = RankWeights(centrality=0.0, position=1.0, title=0.0, short_penalty=0.0)
+    f = sentence_features(tokens, list(range(4)))
+    assert f.centroid_sim.argmax() == 3
+    assert rank_sentences(tokens, list(range(4)), 1, weights=lead) == [0]
+    assert rank_sentences(tokens, list(range(4)), 1, weights=replace(lead, position=0.0, centroid=1.0)) == [3]
 
 
 def test_overlap_is_textranks_word_overlap() -> None:

@@ -11,6 +11,9 @@ Each candidate sentence gets a score that is an explicit weighted sum of measure
 - ``position``: a prior for early sentences, ``exp(-p / position_decay)`` for the p-th candidate
   (news puts the point first; its weight is tuned and reported like any other);
 - ``title``: cosine similarity to the headline, when there is one;
+- ``centroid``: cosine similarity to the article's TF-IDF centroid (the mean of its candidates'
+  TF-IDF vectors): how much of the article's vocabulary a sentence carries, the score of the
+  TF-IDF centroid summarizer (Radev et al. 2004) that leads the BBC peers (docs/peers.md);
 - penalties for fragments, run-ons and sentences that are mostly a direct quote.
 
 Sentences are then picked best first with maximal marginal relevance (a redundancy penalty
@@ -42,6 +45,7 @@ class RankWeights:
     position: float = 1.0
     position_decay: float = 3.0  # in candidate sentences: the prior falls to 1/e after this many
     title: float = 0.5
+    centroid: float = 0.0  # cosine to the article's TF-IDF centroid
     redundancy: float = 0.7
     damping: float = 0.85
     duplicate: float = 0.8  # cosine above this: a repeat, never picked
@@ -63,6 +67,7 @@ class SentenceFeatures:
     sim: np.ndarray  # n x n cosine similarity, zero diagonal (redundancy and duplicates)
     centrality: dict[str, np.ndarray]  # TextRank per graph asked for ("tfidf", "overlap"), max 1
     title_sim: np.ndarray  # cosine to the headline (zeros without one)
+    centroid_sim: np.ndarray  # cosine to the mean TF-IDF vector of the candidates
     positions: np.ndarray  # candidate positions, 0 = first
     lengths: np.ndarray  # content tokens
     quoted: np.ndarray  # 1.0 where the sentence is mostly a direct quote
@@ -142,6 +147,17 @@ def cosine_matrix(docs: Sequence[Sequence[str]] | TermCounts) -> np.ndarray:
     return terms.gram(tfidf_weights(terms))
 
 
+def centroid_similarity(terms: TermCounts) -> np.ndarray:
+    """Cosine of each document's TF-IDF vector (:func:`tfidf_weights`) to the documents' centroid, the
+    mean of those vectors; computed on the sparse entries, no dense matrix."""
+    w = tfidf_weights(terms)
+    centroid = np.bincount(terms.cols, weights=w, minlength=terms.n_terms)
+    norm = float(np.linalg.norm(centroid))
+    if norm == 0:
+        return np.zeros(terms.n_docs)
+    return np.bincount(terms.rows, weights=w * centroid[terms.cols] / norm, minlength=terms.n_docs)
+
+
 def overlap_matrix(docs: Sequence[Sequence[str]] | TermCounts) -> np.ndarray:
     """TextRank's sentence similarity: |shared distinct words| / (log(len a + 1) + log(len b + 1)).
 
@@ -218,6 +234,7 @@ def sentence_features(
         sim=sim,
         centrality={g: textrank(graph_matrix[g](), damping) for g in graphs},
         title_sim=title_sim,
+        centroid_sim=centroid_similarity(terms.head(n)),  # the candidates' own centroid, the title left out
         positions=np.asarray(positions[:n], dtype=np.float64),
         lengths=terms.lengths[:n].copy(),  # content tokens of the candidates (the title row left out)
         quoted=quoted,
@@ -232,7 +249,7 @@ def position_prior(positions: np.ndarray, decay: float) -> np.ndarray:
 def sentence_scores(f: SentenceFeatures, w: RankWeights) -> np.ndarray:
     """Each candidate's score before redundancy: the weighted sum described in the module doc."""
     score = w.centrality * f.centrality[w.graph] + w.position * position_prior(f.positions, w.position_decay)
-    score = score + w.title * f.title_sim
+    score = score + w.title * f.title_sim + w.centroid * f.centroid_sim
     score = score - w.short_penalty * (f.lengths < w.short_tokens)
     score = score - w.long_penalty * (f.lengths > w.long_tokens)
     return score - w.quote * f.quoted
