@@ -157,8 +157,8 @@ class Learner:
             # would otherwise teach a bonus for fragments that no bullet should be
             c[PENALTIES:] = [min(v, 0.0) for v in c[PENALTIES:]]
         return replace(self.base, centrality=c[0], position=c[1], position_decay=decay, title=c[2], centroid=c[3],
-                       short_penalty=0.0 - c[4], long_penalty=0.0 - c[5], quote=0.0 - c[6], redundancy=redundancy,
-                       graph=graph)
+                       short_penalty=0.0 - c[4], long_penalty=0.0 - c[5], quote=0.0 - c[6],
+                       redundancy=redundancy, graph=graph)
 
     def choose(self, train: list[Article]) -> tuple[RankWeights, float]:
         """The learned weights for ``train``: graph, decay, redundancy and the lead prior's scale
@@ -209,7 +209,8 @@ def compare(h: Harness, grid: dict | None, learned: dict, folds: int = FOLDS) ->
     chosen = {"learned": {r["fold"]: r["chosen"] for r in learned["folds"]}}
     per_fold = {"learned": [r["test"] for r in learned["folds"]]}
     if grid is not None:
-        chosen["grid"] = {r["fold"]: replace(base, **r["chosen"]) for r in grid["folds"]}
+        grid_base = RankWeights(**grid["base"]) if "base" in grid else base
+        chosen["grid"] = {r["fold"]: replace(grid_base, **r["chosen"]) for r in grid["folds"]}
         per_fold["grid"] = [r["test"] for r in grid["folds"]]
         chosen["shipped"] = {r["fold"]: base for r in grid["folds"]}
         per_fold["shipped"] = [r["default_test"] for r in grid["folds"]]
@@ -234,6 +235,15 @@ def compare(h: Harness, grid: dict | None, learned: dict, folds: int = FOLDS) ->
     return "\n".join(lines)
 
 
+def plain_base(lang: str) -> RankWeights:
+    """The shipped weights with the terms only the learner sets (the fragment and run-on
+    penalties, the centroid) back at RankWeights' own values: a grid on this base uses
+    nothing fitted on the held-out folds."""
+    plain = RankWeights()
+    return replace(DEFAULT_WEIGHTS[lang], short_penalty=plain.short_penalty, long_penalty=plain.long_penalty,
+                   centroid=plain.centroid)
+
+
 def python_of(w: RankWeights) -> str:
     return (f'RankWeights(centrality={w.centrality}, position={w.position}, position_decay={w.position_decay}, '
             f'title={w.title}, centroid={w.centroid}, redundancy={w.redundancy}, short_penalty={w.short_penalty}, '
@@ -250,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--signed", action="store_true",
                     help="keep a penalty whose learned weight is a bonus (by default it is clipped to zero)")
     ap.add_argument("--write", action="store_true", help="print the weights learned on all the articles")
+    ap.add_argument("--grid-base", choices=["plain", "shipped"], default="plain",
+                    help="the weights the grid does not set: RankWeights' own penalties and no centroid term "
+                         "(plain: nothing fitted on the held-out folds), or the shipped ones (fitted on all the data)")
     args = ap.parse_args(argv)
     for lang, h, out, t0 in harnesses(args):
         learner = Learner(h, signed=args.signed)
@@ -261,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.grid_json:
             grid = json.loads((Path(args.grid_json) / f"tune_{lang}.json").read_text(encoding="utf-8"))
         elif not args.no_grid:
-            grid = cross_validate(h, args.folds)
+            grid = cross_validate(h, args.folds, plain_base(lang) if args.grid_base == "plain" else None)
             print_report(lang, grid)
         print(compare(h, grid, learned, args.folds))
         if args.write:

@@ -25,8 +25,8 @@ from models.text.extractive import (
 )
 
 
-def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
-    """The textbook computation, written out independently of the blocked sparse product."""
+def _dense_tfidf(docs: list[list[str]]) -> np.ndarray:
+    """The L2-normalized TF-IDF rows, written out independently of the blocked sparse product."""
     vocab = sorted({t for d in docs for t in d})
     n = len(docs)
     df = Counter(t for d in docs for t in set(d))
@@ -36,8 +36,13 @@ def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
             mat[i, vocab.index(t)] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1)
     norms = np.linalg.norm(mat, axis=1, keepdims=True)
     norms[norms == 0] = 1
-    mat /= norms
-    return mat @ mat.T
+    return mat / norms
+
+
+def _dense_cosine(docs: list[list[str]]) -> np.ndarray:
+    """The textbook cosine: the Gram matrix of the TF-IDF rows."""
+    rows = _dense_tfidf(docs)
+    return rows @ rows.T
 
 
 def test_sparse_cosine_matches_the_dense_computation() -> None:
@@ -59,20 +64,6 @@ def test_cosine_and_overlap_over_a_vocabulary_of_several_blocks() -> None:
     np.fill_diagonal(expected, 0.0)
     assert np.allclose(overlap_matrix(docs), expected)
     assert overlap_matrix(docs)[6].max() > 0  # the straddling document shares words
-
-
-def _dense_tfidf(docs: list[list[str]]) -> np.ndarray:
-    """The L2-normalized TF-IDF rows of _dense_cosine, written out (its Gram matrix is the cosine)."""
-    vocab = sorted({t for d in docs for t in d})
-    n = len(docs)
-    df = Counter(t for d in docs for t in set(d))
-    mat = np.zeros((n, len(vocab)))
-    for i, d in enumerate(docs):
-        for t, c in Counter(d).items():
-            mat[i, vocab.index(t)] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1)
-    norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    norms[norms == 0] = 1
-    return mat / norms
 
 
 def test_centroid_similarity_is_the_cosine_to_the_mean_tfidf_vector() -> None:
