@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.learn import fold_spread
 from bench.tune import FOLDS, Article, fold_of, harness_args, harnesses
 from models.pipeline import DEFAULT_WEIGHTS
 from models.text.extractive import RankWeights, SentenceFeatures
@@ -176,10 +176,6 @@ def peer_picked(path: str | None) -> float | None:
     return max(shares) if shares else None
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.fmean(values):+6.2f} ({min(values):+6.2f}..{max(values):+6.2f})"
-
-
 def format_sweep(rows: Sequence[dict], goals: Sequence[Target]) -> str:
     lines = ["sweep of the lead prior (shipped English weights otherwise); all articles (chars: mean characters per "
              "bullet, CNN/DM/BBC), then per fold mean (min..max):",
@@ -187,7 +183,7 @@ def format_sweep(rows: Sequence[dict], goals: Sequence[Target]) -> str:
              "CNN/DM dR1; dR2; BBC dpicked | targets met (all / every fold)"]
     for r in rows:
         cnn, bbc = r["all"]["cnndm"], r["all"]["bbc"]
-        folds = "; ".join(_spread([s[d][k] for s in r["folds"] if d in s])
+        folds = "; ".join(fold_spread([s[d][k] for s in r["folds"] if d in s])
                           for d, k in (("cnndm", "d_rouge1"), ("cnndm", "d_rouge2"), ("bbc", "d_picked")))
         met = sum(m["all"] for m in r["met"].values()), sum(m["every_fold"] for m in r["met"].values())
         lines.append(f"  {r['label']:26} {cnn['d_rouge1']:+10.2f} {cnn['d_rouge2']:+6.2f} "
@@ -228,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default=None,
                     help="a bench.peers --json report: checks BBC picked against the best peer")
     args = ap.parse_args(argv)
+    if args.lang == "ko":
+        ap.error("bench.frontier measures the English sets (CNN/DM against BBC); --lang ko has no such trade")
     args.lang = "en"  # the two English genres are what conflict
     goals = targets(peer_picked(args.peers))
     for lang, h, out, t0 in harnesses(args):

@@ -49,13 +49,14 @@ from bench.tune import (
     harnesses,
     objective,
     print_report,
+    smoothed,
 )
 from models.pipeline import DEFAULT_WEIGHTS
 from models.text.extractive import GRAPHS, RankWeights, SentenceFeatures, position_prior
 
 # The columns, in RankWeights' terms (a penalty is a negative coefficient).
 COLUMNS = ("centrality", "position", "title", "centroid", "short", "long", "quote")
-PENALTIES = 4  # COLUMNS from here on are penalties
+PENALTIES = ("short", "long", "quote")  # the COLUMNS whose RankWeights term is subtracted
 DECAYS = (2.0, 4.0, 8.0)
 REDUNDANCY = (0.3, 0.7, 1.0, 1.5)
 # The lead prior's weight as a multiple of the fitted one. The per-sentence fit weighs a candidate's
@@ -151,14 +152,14 @@ class Learner:
         """The coefficients as RankWeights, scaled so centrality weighs :data:`CENTRALITY` (or the
         largest coefficient does, should centrality's not be positive)."""
         scale = CENTRALITY / (coef[0] if coef[0] > 0 else np.abs(coef).max())
-        c = [round(float(v * scale), 2) for v in coef]
+        c = {name: round(float(v * scale), 2) for name, v in zip(COLUMNS, coef, strict=True)}
         if not self.signed:
             # a penalty stays a penalty: BBC's references keep its short lines ("he said."), which
             # would otherwise teach a bonus for fragments that no bullet should be
-            c[PENALTIES:] = [min(v, 0.0) for v in c[PENALTIES:]]
-        return replace(self.base, centrality=c[0], position=c[1], position_decay=decay, title=c[2], centroid=c[3],
-                       short_penalty=0.0 - c[4], long_penalty=0.0 - c[5], quote=0.0 - c[6],
-                       redundancy=redundancy, graph=graph)
+            c.update({name: min(c[name], 0.0) for name in PENALTIES})
+        return replace(self.base, centrality=c["centrality"], position=c["position"], position_decay=decay,
+                       title=c["title"], centroid=c["centroid"], short_penalty=0.0 - c["short"],
+                       long_penalty=0.0 - c["long"], quote=0.0 - c["quote"], redundancy=redundancy, graph=graph)
 
     def choose(self, train: list[Article]) -> tuple[RankWeights, float]:
         """The learned weights for ``train``: graph, decay, redundancy and the lead prior's scale
@@ -172,8 +173,7 @@ class Learner:
                     ws = [self.scaled(self.weights(coef, graph, decay, red), s) for s in LEAD_SCALES]
                     raw = [objective(self.h.lang, self.h.summary(train, w)) for w in ws]
                     for i, w in enumerate(ws):
-                        near = [raw[j] for j in (i - 1, i + 1) if 0 <= j < len(raw)]
-                        smooth = 0.5 * raw[i] + 0.5 * statistics.fmean(near) if near else raw[i]
+                        smooth = smoothed(raw[i], [raw[j] for j in (i - 1, i + 1) if 0 <= j < len(raw)])
                         if best is None or smooth > best[0] + 1e-9:
                             best = (smooth, raw[i], w)
         assert best is not None
@@ -197,7 +197,8 @@ class Learner:
         return {"folds": results, "all_data_choice": w, "all_data_objective": value}
 
 
-def _cell(values: list[float]) -> str:
+def fold_spread(values: list[float]) -> str:
+    """Per-fold values as mean (min..max), signed."""
     return f"{statistics.fmean(values):+6.2f} ({min(values):+6.2f}..{max(values):+6.2f})"
 
 
@@ -224,14 +225,14 @@ def compare(h: Harness, grid: dict | None, learned: dict, folds: int = FOLDS) ->
             for key in ("rouge1", "rouge2", "picked"):
                 if key in s:
                     parts.append(f"{key} {s[key]:5.2f} ({s[f'd_{key}']:+6.2f})")
-                    spread.append(f"{key} " + _cell([r[name][f"d_{key}"] for r in per_fold[n] if name in r]))
+                    spread.append(f"{key} " + fold_spread([r[name][f"d_{key}"] for r in per_fold[n] if name in r]))
             lines.append(f"  {name:8} {n:8} " + " ".join(parts) + " | " + "; ".join(spread))
         lines.append(f"  {name:8} {'Lead-3':8} " + " ".join(
             f"{key} {pooled[order[0]][name][f'lead3_{key}']:5.2f}" for key in ("rouge1", "rouge2", "picked")
             if f"lead3_{key}" in pooled[order[0]][name]))
     for n in order:
         lines.append(f"  objective {n:8} pooled {objective(h.lang, pooled[n]):+6.2f} | per fold "
-                     + _cell([objective(h.lang, r) for r in per_fold[n]]))
+                     + fold_spread([objective(h.lang, r) for r in per_fold[n]]))
     return "\n".join(lines)
 
 

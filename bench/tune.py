@@ -304,6 +304,12 @@ def neighbours(lang: str, w: RankWeights, points: dict[tuple, RankWeights]) -> l
     return out
 
 
+def smoothed(value: float, near: Sequence[float]) -> float:
+    """A setting's objective averaged half and half with its neighbours' mean, so a plateau beats a
+    lone peak; with no neighbour, its own."""
+    return 0.5 * value + 0.5 * statistics.fmean(near) if near else value
+
+
 def cross_validate(h: Harness, folds: int = FOLDS, base: RankWeights | None = None) -> dict:
     """The grid's cross-validation: per fold, the setting with the best smoothed objective on the
     other folds, scored on the held-out one. ``base`` gives the weights the grid does not set
@@ -314,24 +320,25 @@ def cross_validate(h: Harness, folds: int = FOLDS, base: RankWeights | None = No
     pts = grid_points(h.lang, base)
     points = {tuple(getattr(w, n) for n in names): w for w in pts}
     fold = [fold_of(a.row["id"], folds) for a in h.articles]
+
+    def smooth_grid(raw: dict[tuple, float]) -> dict[tuple, float]:
+        return {key: smoothed(raw[key], [raw[tuple(getattr(x, n) for n in names)]
+                                         for x in neighbours(h.lang, w, points)])
+                for key, w in points.items()}
+
     results = []
     for f in range(folds):
         train = [a for i, a in enumerate(h.articles) if fold[i] != f]
         test = [a for i, a in enumerate(h.articles) if fold[i] == f]
         raw = {key: objective(h.lang, h.summary(train, w)) for key, w in points.items()}
-        smooth = {}
-        for key, w in points.items():
-            nb = [raw[tuple(getattr(x, n) for n in names)] for x in neighbours(h.lang, w, points)]
-            smooth[key] = 0.5 * raw[key] + 0.5 * statistics.fmean(nb)
+        smooth = smooth_grid(raw)
         best_key = max(smooth, key=lambda k: (smooth[k], k))
         results.append({"fold": f, "chosen": dict(zip(names, best_key)), "train_objective": raw[best_key],
                         "test": h.summary(test, points[best_key]),
                         "default_test": h.summary(test, shipped)})
     # the setting chosen on all the data, the same way
     raw = {key: objective(h.lang, h.summary(h.articles, w)) for key, w in points.items()}
-    smooth = {key: 0.5 * raw[key] + 0.5 * statistics.fmean(
-        raw[tuple(getattr(x, n) for n in names)] for x in neighbours(h.lang, w, points))
-        for key, w in points.items()}
+    smooth = smooth_grid(raw)
     best_key = max(smooth, key=lambda k: (smooth[k], k))
     return {"folds": results, "all_data_choice": dict(zip(names, best_key)),
             "all_data_objective": raw[best_key], "default_objective": objective(h.lang, h.summary(h.articles, shipped)),

@@ -16,7 +16,7 @@ import pytest
 from bench import frontier
 from bench.tune import FOLDS, fold_of
 from models.pipeline import DEFAULT_WEIGHTS
-from models.text.extractive import RankWeights, sentence_features
+from models.text.extractive import RankWeights, pick_best_first, sentence_features, sentence_scores
 
 BASE = DEFAULT_WEIGHTS["en"]
 
@@ -89,8 +89,6 @@ def test_lead_weights_rank_the_first_candidates_in_article_order() -> None:
     # a central late sentence and a near-duplicate of the lead: the lead weights take neither first
     tokens = [["ferry", "strike", "port"], ["ferry", "strike", "port"], ["weather"], ["strike", "ferry", "wage"]]
     f = sentence_features(tokens, list(range(4)))
-    from models.text.extractive import pick_best_first, sentence_scores
-
     assert pick_best_first(sentence_scores(f, frontier.LEAD), f.sim, 4, frontier.LEAD) == [0, 1, 2, 3]
 
 
